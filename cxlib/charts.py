@@ -1,0 +1,169 @@
+"""Altair chart builders, the ``cxlib`` chart theme, and rendering that works offline.
+
+Altair's default renderer loads Vega from a CDN, so charts are blank on an air-gapped network.
+Here a page includes vl-convert's self-contained Vega bundle once (:func:`bundle_html`) and each
+chart is a small ``<div>`` plus a script calling the global ``vegaEmbed`` (:func:`chart_html`);
+for print, :func:`chart_svg` renders a static SVG with vl-convert. Chart builders take small,
+already aggregated frames (Altair refuses more than 5,000 rows).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from functools import cache
+
+import altair as alt
+import pandas as pd
+
+from cxlib.i18n import Translator
+
+PALETTE = ("#1f4e79", "#d9822b", "#3a7d44", "#a23b72", "#6c757d", "#c0392b")
+_THEME = "cxlib"
+#: What the Vega bundle exposes to the page's per-chart scripts.
+_GLOBALS = "window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;"
+
+
+@alt.theme.register(_THEME, enable=True)
+def cxlib_theme() -> alt.theme.ThemeConfig:
+    """The workbook's one chart theme: quiet axes, one accent colour, readable fonts."""
+    font = "Inter, 'Segoe UI', Helvetica, Arial, sans-serif"
+    return {
+        "config": {
+            "font": font,
+            "view": {"stroke": None, "continuousWidth": 560, "continuousHeight": 260},
+            "axis": {"labelFontSize": 12, "titleFontSize": 12, "gridColor": "#e9ecef"},
+            "range": {"category": list(PALETTE)},
+            "line": {"color": PALETTE[0], "strokeWidth": 2},
+            "point": {"color": PALETTE[0], "filled": True},
+            "bar": {"color": PALETTE[0]},
+            "area": {"color": PALETTE[0], "opacity": 0.18},
+            "title": {"fontSize": 14, "anchor": "start", "font": font},
+        }
+    }
+
+
+def nps_trend_chart(results: pd.DataFrame, tr: Translator) -> alt.TopLevelMixin:
+    """NPS by month as a line with its confidence band; small-n months drawn hollow.
+
+    Parameters
+    ----------
+    results
+        Output of :func:`cxlib.metrics.nps` with ``grain="month"``.
+    tr
+        Translator for titles and tooltips.
+    """
+    data = results.assign(
+        month=pd.to_datetime(results["period"] + "-01").dt.strftime("%Y-%m-%d"),
+        small=results["flags"].str.contains("small_n"),
+    )[["month", "period", "n", "value", "ci_low", "ci_high", "small"]].round(1)
+    base = alt.Chart(data).encode(
+        x=alt.X(
+            "month:T", timeUnit="yearmonth", title=tr("chart.month"), axis=alt.Axis(format="%b %Y")
+        ),
+    )
+    tooltip = [
+        alt.Tooltip("period:N", title=tr("chart.period")),
+        alt.Tooltip("value:Q", title=tr("metric.nps"), format=".1f"),
+        alt.Tooltip("ci_low:Q", title=tr("chart.ci_low"), format=".1f"),
+        alt.Tooltip("ci_high:Q", title=tr("chart.ci_high"), format=".1f"),
+        alt.Tooltip("n:Q", title=tr("chart.n"), format=","),
+    ]
+    scale = alt.Scale(zero=False, nice=True)
+    band = base.mark_area().encode(
+        y=alt.Y("ci_low:Q", title=tr("metric.nps"), scale=scale), y2="ci_high:Q"
+    )
+    line = base.mark_line().encode(y=alt.Y("value:Q", scale=scale))
+    points = base.mark_point(size=45).encode(
+        y=alt.Y("value:Q", scale=scale),
+        fill=alt.condition("datum.small", alt.value("white"), alt.value(PALETTE[0])),
+        tooltip=tooltip,
+    )
+    return alt.layer(band, line, points).properties(title=tr("chart.nps_trend_title"))
+
+
+def nps_by_chart(results: pd.DataFrame, dimension: str, tr: Translator) -> alt.TopLevelMixin:
+    """NPS per value of a dimension as points with interval bars, best first.
+
+    Parameters
+    ----------
+    results
+        Output of :func:`cxlib.metrics.nps` with ``by=[dimension]``.
+    """
+    data = results[[dimension, "n", "value", "ci_low", "ci_high"]].round(1)
+    data = data.rename(columns={dimension: "group"})
+    order = data.sort_values("value", ascending=False)["group"].tolist()
+    y = alt.Y("group:N", sort=order, title=tr.label("dimension", dimension))
+    scale = alt.Scale(zero=False, nice=True)
+    bars = (
+        alt.Chart(data)
+        .mark_rule(strokeWidth=3, opacity=0.35)
+        .encode(y=y, x=alt.X("ci_low:Q", title=tr("metric.nps"), scale=scale), x2="ci_high:Q")
+    )
+    points = (
+        alt.Chart(data)
+        .mark_point(size=70)
+        .encode(
+            y=y,
+            x=alt.X("value:Q", scale=scale),
+            tooltip=[
+                alt.Tooltip("group:N", title=tr.label("dimension", dimension)),
+                alt.Tooltip("value:Q", title=tr("metric.nps"), format=".1f"),
+                alt.Tooltip("ci_low:Q", title=tr("chart.ci_low"), format=".1f"),
+                alt.Tooltip("ci_high:Q", title=tr("chart.ci_high"), format=".1f"),
+                alt.Tooltip("n:Q", title=tr("chart.n"), format=","),
+            ],
+        )
+    )
+    height = max(80, 26 * len(data))
+    return alt.layer(bars, points).properties(height=height, title=tr("chart.nps_by_title"))
+
+
+@cache
+def bundle_html() -> str:
+    """Return a ``<script>`` holding Vega, Vega-Lite and vega-embed; include it once per page.
+
+    The bundle comes from vl-convert and defines ``window.vegaEmbed`` with no network access.
+    """
+    import vl_convert
+
+    bundle: str = vl_convert.javascript_bundle(_GLOBALS)
+    return "<script>" + bundle.replace("</script", "<\\/script") + "</script>"
+
+
+def chart_spec(chart: alt.TopLevelMixin) -> str:
+    """Return the chart's Vega-Lite spec as JSON safe to place inside a ``<script>``.
+
+    ``<``, ``>`` and ``&`` are written as unicode escapes, so a comment such as
+    ``</script><script>alert(1)</script>`` in the data stays text.
+    """
+    text = json.dumps(chart.to_dict(), separators=(",", ":"), ensure_ascii=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def chart_html(chart: alt.TopLevelMixin) -> str:
+    """Return HTML that draws ``chart`` with the page's global ``vegaEmbed`` (see bundle_html).
+
+    The script waits up to ten seconds for the bundle, in case the page inserts outputs out of
+    order, then shows a visible message rather than an empty box.
+    """
+    element_id = f"cx-chart-{uuid.uuid4().hex}"
+    return (
+        f'<div class="cx-chart" id="{element_id}"></div>'
+        "<script>(function(){"
+        f'var el=document.getElementById("{element_id}"),spec={chart_spec(chart)},tries=0;'
+        "function draw(){"
+        "if(!window.vegaEmbed){if(tries++>=200){"
+        'el.textContent="Chart library missing.";return;}return setTimeout(draw,50);}'
+        'window.vegaEmbed(el,spec,{renderer:"svg",actions:false})'
+        '.catch(function(e){el.textContent="Chart failed: "+e;console.error(e);});'
+        "}draw();})();</script>"
+    )
+
+
+def chart_svg(chart: alt.TopLevelMixin) -> str:
+    """Render ``chart`` to a static SVG string with vl-convert (for print and PDF)."""
+    import vl_convert
+
+    svg: str = vl_convert.vegalite_to_svg(chart.to_dict())
+    return svg

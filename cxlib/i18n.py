@@ -1,0 +1,90 @@
+"""Words a person reads, in English, German and Danish, and locale formatting.
+
+Messages live in gettext catalogues ``cxlib/locale/<lang>/LC_MESSAGES/cxlib.po``, read with Babel.
+Message ids are stable dotted names (``overview.nps_tile``); texts use ``str.format`` fields
+(``{n}``). A language whose catalogue lacks a message falls back to English, and
+:meth:`Translator.missing` tells which ids did, so a page can say so instead of hiding it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+
+from babel.dates import format_date, format_datetime
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+LANGUAGES: tuple[str, ...] = ("en", "de", "da")
+_LOCALES = {"en": "en_GB", "de": "de_DE", "da": "da_DK"}
+_LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+
+
+@cache
+def catalogue(language: str) -> dict[str, str]:
+    """Return the message id → text mapping of one language (empty texts left out)."""
+    path = _LOCALE_DIR / language / "LC_MESSAGES" / "cxlib.po"
+    if not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        po = read_po(handle, locale=_LOCALES[language])
+    return {str(m.id): str(m.string) for m in po if m.id and m.string}
+
+
+class Translator:
+    """Turn message ids into text and numbers into strings for one language.
+
+    Parameters
+    ----------
+    language
+        One of :data:`LANGUAGES`.
+    """
+
+    def __init__(self, language: str) -> None:
+        if language not in LANGUAGES:
+            raise ValueError(f"language must be one of {', '.join(LANGUAGES)}; got {language!r}")
+        self.language = language
+        self.locale = _LOCALES[language]
+        self._own = catalogue(language)
+        self._english = catalogue("en")
+        self.missing: set[str] = set()
+
+    def __call__(self, msgid: str, /, **params: object) -> str:
+        """Return the text of ``msgid`` with ``params`` filled in."""
+        text = self._own.get(msgid)
+        if text is None:
+            self.missing.add(msgid)
+            text = self._english.get(msgid, msgid)
+        return text.format(**params) if params else text
+
+    def label(self, prefix: str, name: str) -> str:
+        """Text of ``prefix.name`` if the catalogue has it, else ``name`` made readable.
+
+        For names that come from a workspace (dimensions, touchpoints) and may have no message.
+        """
+        msgid = f"{prefix}.{name}"
+        if msgid in self._own or msgid in self._english:
+            return self(msgid)
+        return name.replace("_", " ").capitalize()
+
+    def untranslated(self) -> set[str]:
+        """Message ids that this language's catalogue lacks (shown in English instead)."""
+        return set(self._english) - set(self._own)
+
+    def number(self, value: float | None, *, digits: int = 0, signed: bool = False) -> str:
+        """Format a number for the locale (``1,234.5`` / ``1.234,5``); ``–`` when missing."""
+        if value is None or value != value:  # NaN
+            return "–"
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        if signed:
+            pattern = f"+{pattern};-{pattern}"
+        return format_decimal(value, format=pattern, locale=self.locale)
+
+    def date(self, value: dt.date | dt.datetime | None) -> str:
+        """Format a date for the locale (medium length); ``–`` when missing."""
+        if value is None:
+            return "–"
+        if isinstance(value, dt.datetime):
+            return format_datetime(value, format="medium", locale=self.locale)
+        return format_date(value, format="medium", locale=self.locale)

@@ -1,0 +1,166 @@
+"""What every workbook notebook starts with: validated parameters, data access and display.
+
+A notebook calls :func:`start` in the cell after its ``parameters`` cell. The returned
+:class:`Page` loads each canonical table once, applies the period and segment filters (saying so
+when a filter cannot apply), translates text and displays HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from IPython.display import HTML, display
+
+from cxlib import charts, views
+from cxlib.errors import ParameterError, did_you_mean
+from cxlib.i18n import Translator
+from cxlib.params import Parameters, Segment, validate_parameters
+from cxlib.periods import Period
+from cxlib.sources import Table, load_table
+from cxlib.workspace import Workspace
+
+_TIME_COLUMN = {
+    "responses": "submitted_at",
+    "tickets": "created_at",
+    "orders": "ordered_at",
+    "employees": "submitted_at",
+    "feedback": "submitted_at",
+    "customers": "started_at",
+}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Rows of a table after the period and segment filters, and notes on how they applied.
+
+    ``notes`` are (message id, parameters) pairs for :class:`cxlib.i18n.Translator`.
+    """
+
+    frame: pd.DataFrame
+    notes: tuple[tuple[str, dict[str, Any]], ...] = ()
+
+
+class Page:
+    """One notebook run: parameters, translator and cached tables."""
+
+    def __init__(self, params: Parameters) -> None:
+        self.params = params
+        self.tr = Translator(params.language)
+        self._tables: dict[str, Table] = {}
+
+    @property
+    def workspace(self) -> Workspace:
+        """The loaded workspace."""
+        return self.params.workspace
+
+    @property
+    def interactive(self) -> bool:
+        """True when widgets may be shown (Voila, JupyterLab)."""
+        return self.params.mode == "interactive"
+
+    def has(self, table: str) -> bool:
+        """True when the workspace configures ``table``."""
+        return table in self.workspace.sources
+
+    def table(self, name: str) -> Table:
+        """Load a canonical table once per page (see :func:`cxlib.sources.load_table`)."""
+        if name not in self._tables:
+            self._tables[name] = load_table(self.workspace, name)
+        return self._tables[name]
+
+    def select(
+        self, name: str, *, period: Period | None = None, segment: Segment | bool | None = True
+    ) -> Selection:
+        """Rows of ``name`` in ``period`` (default: the page's) for ``segment`` (default: ditto).
+
+        Pass ``segment=None`` for all rows. A segment value absent from the data is an error
+        naming the closest value; a dimension the table lacks leaves it unfiltered, with a note.
+        """
+        period = self.params.period if period is None else period
+        chosen = self.params.segment if segment is True else segment
+        frame = self.table(name).frame
+        notes: list[tuple[str, dict[str, Any]]] = []
+        if isinstance(chosen, Segment):
+            if chosen.dimension not in frame.columns:
+                notes.append(("note.segment_not_applicable", {"segment": chosen.label}))
+            else:
+                values = frame[chosen.dimension].dropna().unique().tolist()
+                if chosen.value not in values:
+                    raise ParameterError(
+                        f"segment '{chosen.label}': no {name} have {chosen.dimension} "
+                        f"'{chosen.value}'.{did_you_mean(chosen.value, values)}",
+                        hint=f"Values: {', '.join(sorted(map(str, values))[:12])}.",
+                    )
+                frame = frame[frame[chosen.dimension] == chosen.value]
+        column = _TIME_COLUMN[name]
+        if not period.is_all:
+            if column not in frame.columns:
+                notes.append(("note.period_not_applicable", {"table": name}))
+            else:
+                frame = frame[period.mask(frame[column], self.workspace.timezone)]
+        return Selection(frame, tuple(notes))
+
+    def as_of(self, name: str) -> dt.date | None:
+        """The local date of the newest row of ``name`` (the "data as of" date)."""
+        column = _TIME_COLUMN[name]
+        frame = self.table(name).frame
+        if column not in frame.columns or frame[column].isna().all():
+            return None
+        newest: pd.Timestamp = frame[column].max().tz_convert(self.workspace.timezone)
+        return newest.date()
+
+    def show(self, *parts: str) -> None:
+        """Display HTML parts inside the workbook's styled container."""
+        display(HTML(views.block(*parts)))
+
+    def note_html(self, notes: tuple[tuple[str, dict[str, Any]], ...]) -> str:
+        """Render selection notes as warning boxes."""
+        return "".join(
+            views.notice(self.tr(msgid, **params), warning=True) for msgid, params in notes
+        )
+
+
+def start(
+    *,
+    workspace: object,
+    period: object,
+    segment: object,
+    language: object,
+    mode: object,
+    title: str,
+    filters: bool = False,
+) -> Page:
+    """Validate a notebook's parameters, set up offline charts and show the page header.
+
+    Parameters
+    ----------
+    title
+        Message id of the page title (``page.overview.title`` …).
+    filters
+        True when the page offers its own period and segment filters in interactive mode;
+        the header then leaves period and segment to them.
+
+    Raises
+    ------
+    CxError
+        For any invalid parameter or workspace problem (the notebook stops there).
+    """
+    params = validate_parameters(
+        workspace=workspace, period=period, segment=segment, language=language, mode=mode
+    )
+    page = Page(params)
+    tr = page.tr
+    facts = [(tr("meta.workspace"), params.workspace.name)]
+    if not (filters and page.interactive):
+        period_text = params.period.label or tr("meta.all_data")
+        segment_text = params.segment.label if params.segment else tr("meta.all_customers")
+        facts += [(tr("meta.period"), period_text), (tr("meta.segment"), segment_text)]
+    facts.append((tr("meta.language"), tr(f"language.{params.language}")))
+    display(HTML(views.style_html() + charts.bundle_html()))
+    page.show(views.heading(tr(title), 1), views.meta(facts))
+    if tr.untranslated():
+        page.show(views.notice(tr("note.translation_missing"), warning=True))
+    return page

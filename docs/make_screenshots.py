@@ -1,0 +1,76 @@
+"""Refresh the README's screenshots: a built report and the app, in headless Chromium.
+
+Run from the repository root after ``make demo``:
+``.venv/bin/python docs/make_screenshots.py cx-workbook-demo``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DOCS = Path(__file__).resolve().parent
+
+
+def main(workspace: str) -> None:
+    report = Path(workspace).resolve() / "reports" / "all" / "all" / "en" / "02_current_state.html"
+    token, port = "screenshots", 8877
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cxlib.cli",
+            "serve",
+            workspace,
+            "--port",
+            str(port),
+            "--token",
+            token,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/?token={token}", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.3)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.goto(report.as_uri())
+            page.wait_for_selector(".cx-chart svg")
+            page.screenshot(
+                path=DOCS / "report-current-state.png",
+                clip={"x": 0, "y": 0, "width": 1200, "height": 1400},
+                full_page=True,
+            )
+            page.goto(f"http://127.0.0.1:{port}/voila/render/00_overview.ipynb?token={token}")
+            page.wait_for_selector(".cx-overview-output .cx-chart svg", timeout=90_000)
+            page.locator(".cx-filter select").nth(0).select_option(label="2025-Q4")
+            page.locator(".cx-filter select").nth(1).select_option(label="Region: Hamburg")
+            page.wait_for_timeout(2000)
+            page.screenshot(path=DOCS / "app-overview.png", full_page=True)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "cx-workbook-demo")

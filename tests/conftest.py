@@ -1,0 +1,147 @@
+"""Shared fixtures: the demo workspace, a network guard and an offline headless Chromium."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+from cxlib.demo import generate_demo
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def _is_local(address: Any) -> bool:
+    if not isinstance(address, tuple):  # unix sockets
+        return True
+    host = str(address[0])
+    if host in {"localhost", ""}:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def no_outside_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any test whose Python code connects anywhere but this machine."""
+    original = socket.socket.connect
+
+    def guarded(self: socket.socket, address: Any) -> Any:
+        if not _is_local(address):
+            raise AssertionError(f"test tried to reach {address!r}: only loopback is allowed")
+        return original(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(scope="session")
+def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A freshly generated demo workspace (read-only for tests: copy it to change it)."""
+    directory = tmp_path_factory.mktemp("demo") / "workspace"
+    generate_demo(directory)
+    return directory
+
+
+@pytest.fixture
+def workspace_copy(demo_workspace: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo workspace that a test may change."""
+    target = tmp_path / "ws"
+    shutil.copytree(demo_workspace, target, ignore=shutil.ignore_patterns("reports"))
+    return target
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The real public data sets beside the repository; skipped only outside CI."""
+    if not SHARED_DATA.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"shared data folder missing in CI: {SHARED_DATA}")
+        pytest.skip("the shared data sets (../shared/data) are not beside this checkout")
+    return SHARED_DATA
+
+
+@dataclass
+class PageWatch:
+    """What a page did that a test must check: outside requests, errors and dialogs."""
+
+    outside_requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run the README's test command, which installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+def _local_url(url: str) -> bool:
+    parsed = urlparse(url)
+    if parsed.scheme in {"file", "data", "blob", "about"}:
+        return True
+    return parsed.hostname in {"127.0.0.1", "localhost", "::1"}
+
+
+@pytest.fixture
+def offline_page(browser: Any) -> Iterator[tuple[Any, PageWatch]]:
+    """A fresh page whose requests off this machine are blocked and recorded."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    watch = PageWatch()
+
+    def route(request_route: Any) -> None:
+        url = request_route.request.url
+        if _local_url(url):
+            request_route.continue_()
+        else:
+            watch.outside_requests.append(url)
+            request_route.abort()
+
+    def on_dialog(dialog: Any) -> None:
+        watch.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: watch.errors.append(str(e)))
+    page.on("dialog", on_dialog)
+    yield page, watch
+    context.close()
+
+
+CHARTS_DRAWN_JS = """
+() => Array.from(document.querySelectorAll('.cx-chart')).map(
+  el => Array.from(el.querySelectorAll('svg, canvas')).some(
+    g => g.tagName.toLowerCase() === 'canvas'
+      || g.querySelectorAll('path, rect, line, text').length > 0
+  )
+)
+"""

@@ -1,0 +1,80 @@
+"""Built reports open in headless Chromium with no network: every chart draws, nothing leaks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import CHARTS_DRAWN_JS, PageWatch
+
+from cxlib.report import build_reports
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+MAX_REPORT_BYTES = 3 * 1024 * 1024
+XSS = '<img src=x onerror=alert("xss")>'
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory, demo_workspace: Path) -> list[Path]:
+    """All five reports of a demo workspace whose name carries a script payload."""
+    import shutil
+
+    workspace = tmp_path_factory.mktemp("xss") / "ws"
+    shutil.copytree(demo_workspace, workspace)
+    config = workspace / "workspace.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace("name: Nordlys Home", f"name: '{XSS}'").replace(
+            "values: [Warmth,", f"values: ['{XSS}', Warmth,"
+        ),
+        encoding="utf-8",
+    )
+    return [r.html for r in build_reports(workspace)]
+
+
+def open_report(page: Any, watch: PageWatch, path: Path) -> list[bool]:
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.cx-chart')).every("
+        "e => e.querySelector('svg, canvas') || e.textContent.length > 0)",
+        timeout=20_000,
+    )
+    drawn: list[bool] = page.evaluate(CHARTS_DRAWN_JS)
+    return drawn
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_report_opens_offline_and_every_chart_draws(
+    reports: list[Path], offline_page: tuple[Any, PageWatch], index: int
+) -> None:
+    page, watch = offline_page
+    path = reports[index]
+    assert path.stat().st_size < MAX_REPORT_BYTES
+    drawn = open_report(page, watch, path)
+    assert watch.outside_requests == []
+    assert watch.errors == []
+    assert watch.dialogs == []
+    assert all(drawn), drawn
+    expected_charts = {
+        "00_overview": 1,
+        "01_goals": 0,
+        "02_current_state": 4,
+        "03_journey_map": 0,
+        "04_kpi_tracking": 1,
+    }[path.stem]
+    assert len(drawn) == expected_charts
+    body = page.inner_text("body")
+    assert XSS in body, "the workspace name shows as text"
+    assert page.locator("img[src=x]").count() == 0
+    assert "Traceback" not in body and "In [" not in body
+    assert page.locator(".jp-InputArea, .jp-CodeCell .jp-InputPrompt").count() == 0
+
+
+def test_report_html_has_no_remote_references(reports: list[Path]) -> None:
+    for path in reports:
+        text = path.read_text(encoding="utf-8")
+        assert "cdn.jsdelivr" not in text and "unpkg.com" not in text
+        assert "cdnjs.cloudflare" not in text and "require.min.js" not in text
+        assert text.count("window.vegaEmbed=") == 1, "the Vega bundle is inlined once per page"

@@ -1,0 +1,149 @@
+"""Loading data into canonical tables: nothing is dropped without being counted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cxlib.errors import DataError
+from cxlib.sources import load_table, quality_rows
+from cxlib.workspace import load_workspace
+
+YAML = """\
+version: 1
+name: T
+timezone: Europe/Berlin
+dimensions: [region]
+sources:
+  responses:
+    path: data/r.csv
+    columns: {response_id: Id, submitted_at: When, nps: Score, region: Region}
+    ratings: {delivery: Delivery}
+    not_applicable: [0]
+    na_values: ["?"]
+{extra}
+"""
+
+
+def workspace(folder: Path, csv: str, extra: str = "") -> Path:
+    (folder / "data").mkdir(parents=True, exist_ok=True)
+    (folder / "data" / "r.csv").write_text(csv, encoding="utf-8")
+    (folder / "workspace.yaml").write_text(YAML.replace("{extra}", extra), encoding="utf-8")
+    return folder
+
+
+def test_rows_are_parsed_and_dropped_rows_counted(tmp_path: Path) -> None:
+    rows = ["Id,When,Score,Region,Delivery"]
+    rows += [f"r{i},2026-03-0{1 + i % 9} 10:00:00,{i % 11},North,{i % 6}" for i in range(40)]
+    rows += [
+        "bad1,2026-03-01 10:00:00,11,North,3",
+        "bad2,yesterday,5,North,3",
+        "q,2026-03-02 10:00:00,?,South,?",
+    ]
+    folder = workspace(tmp_path, "\n".join(rows) + "\n", "    max_dropped_share: 0.1")
+    table = load_table(load_workspace(folder), "responses")
+    report = table.reports[0]
+    assert report.rows_read == 43
+    assert report.rows_kept == 40
+    assert report.dropped["nps is not a whole number 0–10"] == (1, [42])
+    assert report.dropped["submitted_at is not a date (ISO8601)"] == (1, [43])
+    assert report.dropped["no score at all"] == (1, [44])
+    assert report.coerced["rating_delivery 'not applicable' → missing"] == 7
+    frame = table.frame
+    assert str(frame["submitted_at"].dt.tz) == "UTC"
+    assert frame["submitted_at"].iloc[0] == pd.Timestamp("2026-03-01 09:00", tz="UTC")
+    assert frame["nps"].dtype == "Int64"
+    assert frame["_line"].iloc[0] == 2
+    row = quality_rows({"responses": table})[0]
+    assert row["rows_read"] == 43 and row["dropped"]["no score at all"] == {
+        "count": 1,
+        "rows": [44],
+    }
+
+
+def test_too_many_unusable_rows_stop_loading(tmp_path: Path) -> None:
+    rows = ["Id,When,Score,Region,Delivery", "a,2026-01-01,12,N,1", "b,2026-01-01,5,N,1"]
+    ws = load_workspace(workspace(tmp_path, "\n".join(rows) + "\n"))
+    with pytest.raises(
+        DataError,
+        match=r"r.csv: 50.0% of 2 rows are unusable, more than the allowed 5%; "
+        r"most often 'nps is not a whole number 0–10' \(1 rows, e.g. lines 2\)",
+    ):
+        load_table(ws, "responses")
+
+
+def test_missing_column_suggests_the_closest(tmp_path: Path) -> None:
+    ws = load_workspace(workspace(tmp_path, "Id,When,Scores,Region,Delivery\n"))
+    with pytest.raises(
+        DataError,
+        match=r"r.csv: column 'Score' \(mapped as nps\) is not in the file. "
+        r"Did you mean 'Scores'\? Fix sources.responses.columns.nps",
+    ):
+        load_table(ws, "responses")
+
+
+def test_non_utf8_file(tmp_path: Path) -> None:
+    ws = load_workspace(workspace(tmp_path, "x"))
+    (tmp_path / "data" / "r.csv").write_bytes(
+        "Id,When,Score,Region,Delivery\nä,,1,,\n".encode("cp1252")
+    )
+    with pytest.raises(DataError, match=r"r.csv: is not UTF-8 text"):
+        load_table(ws, "responses")
+
+
+def test_unconfigured_table(tmp_path: Path) -> None:
+    ws = load_workspace(workspace(tmp_path, "Id,When,Score,Region,Delivery\n"))
+    with pytest.raises(DataError, match=r"the workspace has no 'orders' source"):
+        load_table(ws, "orders")
+
+
+def test_tickets_answered_before_creation_are_flagged(tmp_path: Path) -> None:
+    extra = (
+        "  tickets:\n    path: data/t.csv\n"
+        "    columns: {ticket_id: T, created_at: C, first_response_at: F, resolved_at: R}\n"
+    )
+    workspace(tmp_path, "Id,When,Score,Region,Delivery\n", extra)
+    (tmp_path / "data" / "t.csv").write_text(
+        "T,C,F,R\n1,2026-01-02 10:00,2026-01-02 09:00,2026-01-03 10:00\n2,2026-01-02 10:00,,\n",
+        encoding="utf-8",
+    )
+    report = load_table(load_workspace(tmp_path), "tickets").reports[0]
+    assert report.rows_kept == 2
+    assert report.warnings == {"first_response_at before created_at": (1, [2])}
+
+
+def test_demo_tables_load_completely(demo_workspace: Path) -> None:
+    ws = load_workspace(demo_workspace)
+    for name in ("responses", "tickets", "orders", "employees"):
+        table = load_table(ws, name)
+        report = table.reports[0]
+        assert report.rows_kept == report.rows_read > 0, (name, report.dropped)
+        assert not report.unused_columns, (name, report.unused_columns)
+
+
+def test_real_airline_survey_ratings(shared_data: Path, tmp_path: Path) -> None:
+    """The airline survey's 0 means 'not applicable'; those become missing, nothing is dropped."""
+    source = shared_data / "airline_passenger_satisfaction" / "airline_passenger_satisfaction.csv"
+    with source.open(encoding="utf-8") as handle:
+        header = handle.readline().strip().split(",")
+    (tmp_path / "workspace.yaml").write_text(
+        "version: 1\nname: Airline\ndimensions: [segment]\nsources:\n  responses:\n"
+        f"    path: {source}\n"
+        "    columns: {segment: Customer Type}\n"
+        "    ratings: {online_booking: Ease of Online Booking, check_in: Check-in Service}\n"
+        "    rating_scale: [1, 5]\n    not_applicable: [0]\n",
+        encoding="utf-8",
+    )
+    assert "Ease of Online Booking" in header
+    table = load_table(load_workspace(tmp_path), "responses")
+    report = table.reports[0]
+    assert report.rows_read == 129_880
+    zeros = (
+        pd.read_csv(source, usecols=["Ease of Online Booking"])["Ease of Online Booking"]
+        .eq(0)
+        .sum()
+    )
+    assert report.coerced["rating_online_booking 'not applicable' → missing"] == zeros
+    assert report.rows_kept == report.rows_read
