@@ -181,7 +181,7 @@ def load_workspace(path: str | os.PathLike[str]) -> Workspace:
     if not config_path.is_file():
         raise WorkspaceError(
             f"'{config_path}' not found: a workspace folder needs a {CONFIG_NAME}.",
-            hint="Create one with 'cx-workbook demo DIR' or copy templates/workspace.yaml.",
+            hint="Create one with 'cx-workbook demo DIR' or copy templates/demo/workspace.yaml.",
         )
     document = _read_yaml(config_path)
     _validate_schema(document, config_path)
@@ -254,7 +254,7 @@ def _read_yaml(config_path: Path) -> Any:
             f"{type(document).__name__ if document is not None else 'an empty file'}.",
             file=config_path,
             line=1,
-            hint="Start from templates/workspace.yaml.",
+            hint="Start from templates/demo/workspace.yaml.",
         )
     return document
 

@@ -20,7 +20,7 @@ from cxlib.demo import (
     STORY_BASELINE_MONTHS,
     STORY_MONTHS,
     STORY_REGION,
-    WORKSPACE_YAML,
+    WORKSPACE_TEMPLATE,
     DemoSummary,
     generate_demo,
 )
@@ -189,7 +189,7 @@ def test_summary_lists_the_written_files(demo: DemoSummary) -> None:
         assert path.is_file()
         assert path.parent == demo.directory / "data"
         assert demo.rows[key] == len(_read(path))
-    assert (demo.directory / "workspace.yaml").read_text(encoding="utf-8") == WORKSPACE_YAML
+    assert (demo.directory / "workspace.yaml").read_bytes() == WORKSPACE_TEMPLATE.read_bytes()
 
 
 def test_workspace_yaml_names_the_columns_it_maps(demo: DemoSummary) -> None:
