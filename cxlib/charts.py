@@ -59,7 +59,10 @@ def nps_trend_chart(results: pd.DataFrame, tr: Translator) -> alt.TopLevelMixin:
     )[["month", "period", "n", "value", "ci_low", "ci_high", "small"]].round(1)
     base = alt.Chart(data).encode(
         x=alt.X(
-            "month:T", timeUnit="yearmonth", title=tr("chart.month"), axis=alt.Axis(format="%b %Y")
+            "month:T",
+            timeUnit="utcyearmonth",
+            title=tr("chart.month"),
+            axis=alt.Axis(format="%b %Y"),
         ),
     )
     tooltip = [

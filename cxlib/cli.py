@@ -7,6 +7,7 @@ traceback), 2 a usage error.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -65,7 +66,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("workspace", metavar="WS", help="workspace folder")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8866, help="port (default: 8866)")
-    serve.add_argument("--token", default=None, help="access token (default: a random one)")
+    serve.add_argument(
+        "--token",
+        default=os.environ.get("CX_WORKBOOK_TOKEN"),
+        help="access token (default: $CX_WORKBOOK_TOKEN, else a random one); "
+        "prefer the variable: a command line is visible to other users",
+    )
     serve.add_argument(
         "--no-token",
         action="store_true",
@@ -86,6 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CxError as error:
         print(f"cx-workbook: error: {error.one_line()}", file=sys.stderr)
         return 1
+    except OSError as error:  # a file or folder that cannot be read or written
+        where = f" '{error.filename}'" if error.filename else ""
+        print(f"cx-workbook: error:{where} {error.strerror or error}.", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 
@@ -95,9 +105,19 @@ def _progress(name: str, index: int, total: int) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from cxlib.demo import DEMO_SEED, generate_demo
+    from pathlib import Path
+
+    from cxlib.demo import DEMO_SEED, WORKSPACE_TEMPLATE, generate_demo
     from cxlib.report import build_reports
 
+    if Path(args.directory).exists() and not Path(args.directory).is_dir():
+        raise CxError(f"'{args.directory}' is a file, not a folder.", hint="Choose a folder.")
+    config = Path(args.directory) / "workspace.yaml"
+    if config.exists() and config.read_bytes() != WORKSPACE_TEMPLATE.read_bytes():
+        raise CxError(
+            f"'{args.directory}' holds a workspace that is not the demo; it is left untouched.",
+            hint="Choose another folder for the demo.",
+        )
     seed = DEMO_SEED if args.seed is None else args.seed
     summary = generate_demo(args.directory, seed=seed)
     rows = ", ".join(f"{table}: {count:,}" for table, count in summary.rows.items())

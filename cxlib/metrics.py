@@ -152,3 +152,45 @@ def _period(timestamp: str, grain: str, timezone: str) -> nw.Expr:
         return local.dt.to_string("%Y")
     quarter = ((local.dt.month() - 1) // 3 + 1).cast(nw.String)
     return nw.concat_str([local.dt.to_string("%Y"), nw.lit("-Q"), quarter])
+
+
+def rating_means(
+    frame: Any, columns: Sequence[str], *, confidence: float = 0.95, min_n: int = MIN_N
+) -> Any:
+    """Mean of each rating column with a normal-approximation confidence interval.
+
+    mean ± z · s / √n, with s the sample standard deviation (n − 1 in the denominator) and z the
+    normal quantile for ``confidence`` (the large-sample interval for a mean; e.g. Agresti &
+    Franklin, "Statistics", ch. 8). With fewer than ``min_n`` answers the interval is too narrow
+    to trust, and the row is flagged ``small_n``; with fewer than two it is missing.
+
+    Returns
+    -------
+    frame of the same kind
+        One row per column: ``rating, n, value, ci_low, ci_high, flags``.
+    """
+    if not 0 < confidence < 1:
+        raise ParameterError(f"confidence must lie between 0 and 1; got {confidence!r}.")
+    if not columns:
+        raise ParameterError("rating_means needs at least one rating column.")
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    data = nw.from_native(frame)
+    rows = []
+    for column in columns:
+        values = nw.col(column).cast(nw.Float64)
+        rows.append(
+            data.select(
+                n=values.count(),
+                value=values.mean(),
+                sd=values.std(ddof=1),
+            ).with_columns(rating=nw.lit(column))
+        )
+    result = nw.concat(rows)
+    half = z * nw.col("sd") / nw.col("n") ** 0.5
+    several = nw.col("n") > 1
+    result = result.with_columns(
+        ci_low=nw.when(several).then(nw.col("value") - half),
+        ci_high=nw.when(several).then(nw.col("value") + half),
+        flags=nw.when(nw.col("n") < min_n).then(nw.lit("small_n")).otherwise(nw.lit("")),
+    )
+    return result.select("rating", "n", "value", "ci_low", "ci_high", "flags").to_native()

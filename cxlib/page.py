@@ -15,8 +15,8 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from cxlib import charts, views
-from cxlib.errors import ParameterError, did_you_mean
-from cxlib.i18n import Translator
+from cxlib.errors import CxError, ParameterError, did_you_mean
+from cxlib.i18n import LANGUAGES, Translator
 from cxlib.params import Parameters, Segment, validate_parameters
 from cxlib.periods import Period
 from cxlib.sources import Table, load_table
@@ -103,10 +103,15 @@ class Page:
                 frame = frame[period.mask(frame[column], self.workspace.timezone)]
         return Selection(frame, tuple(notes))
 
-    def as_of(self, name: str) -> dt.date | None:
-        """The local date of the newest row of ``name`` (the "data as of" date)."""
+    def maps(self, table: str, column: str) -> bool:
+        """True when every source of ``table`` maps the canonical ``column``."""
+        sources = self.workspace.sources.get(table, ())
+        return bool(sources) and all(column in source.columns for source in sources)
+
+    def as_of(self, name: str, rows: pd.DataFrame | None = None) -> dt.date | None:
+        """The local date of the newest of ``rows`` (default: all of ``name``): "data as of"."""
         column = _TIME_COLUMN[name]
-        frame = self.table(name).frame
+        frame = self.table(name).frame if rows is None else rows
         if column not in frame.columns or frame[column].isna().all():
             return None
         newest: pd.Timestamp = frame[column].max().tz_convert(self.workspace.timezone)
@@ -148,19 +153,39 @@ def start(
     CxError
         For any invalid parameter or workspace problem (the notebook stops there).
     """
-    params = validate_parameters(
-        workspace=workspace, period=period, segment=segment, language=language, mode=mode
-    )
-    page = Page(params)
-    tr = page.tr
+    try:
+        params = validate_parameters(
+            workspace=workspace, period=period, segment=segment, language=language, mode=mode
+        )
+        page = Page(params)
+        _header(page, title, filters=filters)
+    except CxError as error:
+        if mode == "interactive":  # the app hides tracebacks: say what is wrong, then stop
+            tr = Translator(language if language in LANGUAGES else "en")
+            display(
+                HTML(
+                    views.style_html()
+                    + views.block(
+                        views.notice(tr("note.page_error", problem=error.one_line()), warning=True)
+                    )
+                )
+            )
+        raise
+    return page
+
+
+def _header(page: Page, title: str, *, filters: bool) -> None:
+    params, tr = page.params, page.tr
     facts = [(tr("meta.workspace"), params.workspace.name)]
     if not (filters and page.interactive):
         period_text = params.period.label or tr("meta.all_data")
         segment_text = params.segment.label if params.segment else tr("meta.all_customers")
         facts += [(tr("meta.period"), period_text), (tr("meta.segment"), segment_text)]
+        if page.has("responses"):
+            as_of = page.as_of("responses", page.select("responses").frame)
+            facts.append((tr("meta.as_of"), tr.date(as_of)))
     facts.append((tr("meta.language"), tr(f"language.{params.language}")))
     display(HTML(views.style_html() + charts.bundle_html()))
     page.show(views.heading(tr(title), 1), views.meta(facts))
     if tr.untranslated():
         page.show(views.notice(tr("note.translation_missing"), warning=True))
-    return page

@@ -86,6 +86,8 @@ def parse_period(text: str, *, today: dt.date | None = None) -> Period:
         if match is None:
             continue
         year = int(match.group(1))
+        if not 1900 <= year <= 2999:
+            raise ParameterError(f"period '{text}' has year {year}; years are 1900–2999.")
         if kind == "year":
             return Period(text, dt.date(year, 1, 1), dt.date(year + 1, 1, 1))
         number = int(match.group(2))

@@ -103,7 +103,13 @@ def build_reports(
     )
     names = resolve_notebooks(notebooks)
     target = Path(out) if out is not None else output_dir(params)
-    target.mkdir(parents=True, exist_ok=True)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CxError(
+            f"cannot create the report folder '{target}': {error.strerror}.",
+            hint="Choose another folder with --out.",
+        ) from None
     reports = []
     for index, name in enumerate(names):
         if progress is not None:
@@ -112,7 +118,7 @@ def build_reports(
             name,
             {
                 "workspace": str(params.workspace.root),
-                "period": params.period.label,
+                "period": period,  # as given: relative periods resolve the same way inside
                 "segment": segment,
                 "language": params.language,
                 "mode": "report",
@@ -136,6 +142,7 @@ def execute(name: str, parameters: dict[str, Any], *, cwd: Path) -> Any:
         Any other failure of a cell, naming the notebook, the error and the cell.
     """
     import papermill
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     source = notebooks_dir() / f"{name}.ipynb"
@@ -160,6 +167,16 @@ def execute(name: str, parameters: dict[str, Any], *, cwd: Path) -> Any:
             raise ReportError(
                 f"notebook {name} failed in cell {error.exec_count}: {error.ename}: {error.evalue}",
                 hint="This is a bug in the workbook; please report it with this line.",
+            ) from None
+        except CellTimeoutError:
+            raise ReportError(
+                f"notebook {name} took longer than {CELL_TIMEOUT} s in one cell and was stopped.",
+                hint="Check the size of the data files; report it if they are small.",
+            ) from None
+        except DeadKernelError:
+            raise ReportError(
+                f"the Python kernel running notebook {name} died (out of memory?).",
+                hint="Check the machine's free memory and the size of the data files.",
             ) from None
 
 

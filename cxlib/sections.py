@@ -1,7 +1,7 @@
 """The sections of the workbook notebooks: each function shows one part of a page.
 
 Notebooks stay thin: after :func:`cxlib.page.start` they call these functions. Every number shown
-carries its n, its interval or a "too few answers" flag, and the page's "data as of" date.
+carries its n, its interval or a "too few answers" flag, and a "data as of" date.
 """
 
 from __future__ import annotations
@@ -9,28 +9,40 @@ from __future__ import annotations
 import pandas as pd
 
 from cxlib import charts, views
-from cxlib.metrics import nps
+from cxlib.metrics import MIN_N, nps, rating_means
 from cxlib.page import Page
 from cxlib.params import Segment
 from cxlib.periods import Period
+from cxlib.sources import Problem
 
 TREND_MONTHS = 12
+
+
+def overview(page: Page) -> None:
+    """Show the overview: the NPS tile and trend, with filters in interactive mode."""
+    page.show(views.heading(page.tr("overview.nps_heading")))
+    if _nps_missing(page):
+        return
+    if page.interactive:
+        from cxlib.widgets import overview_filters
+
+        overview_filters(page, overview_html)
+    else:
+        page.show(overview_html(page, page.params.period, page.params.segment))
+    page.show(views.notice(page.tr("overview.next")))
 
 
 def overview_html(page: Page, period: Period, segment: Segment | None) -> str:
     """The overview's NPS tile and monthly trend for one period and segment, as HTML."""
     tr = page.tr
-    if not page.has("responses"):
-        return views.notice(tr("note.no_responses"), warning=True)
     selection = page.select("responses", period=period, segment=segment)
     total = nps(selection.frame).iloc[0]
-    trend_window = trend_period(period)
     trend = nps(
-        page.select("responses", period=trend_window, segment=segment).frame,
+        page.select("responses", period=trend_period(period), segment=segment).frame,
         grain="month",
         timezone=page.workspace.timezone,
     )
-    parts = [page.note_html(selection.notes), views.tiles(nps_tile(page, total))]
+    parts = [page.note_html(selection.notes), views.tiles(nps_tile(page, total, selection.frame))]
     if len(trend):
         parts.append(charts.chart_html(charts.nps_trend_chart(trend, tr)))
         parts.append(views.paragraph(tr("overview.trend_caption", months=len(trend))))
@@ -39,8 +51,8 @@ def overview_html(page: Page, period: Period, segment: Segment | None) -> str:
     return "".join(parts)
 
 
-def nps_tile(page: Page, row: pd.Series) -> str:
-    """A tile with NPS, its interval, n, the data-as-of date and a small-n flag."""
+def nps_tile(page: Page, row: pd.Series, rows: pd.DataFrame) -> str:
+    """A tile with NPS, its interval, n, the data-as-of date of ``rows`` and a small-n flag."""
     tr = page.tr
     n = int(row["n"])
     if n == 0:
@@ -48,12 +60,11 @@ def nps_tile(page: Page, row: pd.Series) -> str:
             tr("metric.nps"), "–", [tr("tile.n", n=tr.number(0))], tr("flag.no_answers")
         )
     value, interval = nps_cells(page, row)
-    details = [
-        tr("tile.interval", interval=interval),
-        tr("tile.n", n=tr.number(n)),
-        tr("tile.as_of", date=tr.date(page.as_of("responses"))),
-    ]
-    flag = tr("flag.small_n", min_n=30) if "small_n" in row["flags"] else ""
+    details = [tr("tile.interval", interval=interval), tr("tile.n", n=tr.number(n))]
+    as_of = page.as_of("responses", rows)
+    if as_of is not None:
+        details.append(tr("tile.as_of", date=tr.date(as_of)))
+    flag = tr("flag.small_n", min_n=MIN_N) if "small_n" in row["flags"] else ""
     return views.tile(tr("metric.nps"), value, details, flag)
 
 
@@ -65,99 +76,112 @@ def nps_cells(page: Page, row: pd.Series) -> tuple[str, str]:
 
 
 def trend_period(period: Period) -> Period:
-    """The window a trend shows: the 12 months up to the period's end, or all data."""
+    """The window a trend shows: whole months, the 12 up to the period's end, or all data."""
     if period.is_all or period.end is None:
         return period
-    start = (pd.Timestamp(period.end) - pd.DateOffset(months=TREND_MONTHS)).date()
+    end = pd.Timestamp(period.end)
+    last_month = (end - pd.Timedelta(days=1)).replace(day=1)
+    start = (last_month - pd.DateOffset(months=TREND_MONTHS - 1)).date()
     return Period(period.label, min(start, period.start or start), period.end)
-
-
-def overview(page: Page) -> None:
-    """Show the overview: the NPS tile and trend, with filters in interactive mode."""
-    page.show(views.heading(page.tr("overview.nps_heading")))
-    if page.interactive and page.has("responses"):
-        from cxlib.widgets import overview_filters
-
-        overview_filters(page, overview_html)
-    else:
-        page.show(overview_html(page, page.params.period, page.params.segment))
-    page.show(views.notice(page.tr("overview.next")))
 
 
 def nps_by_dimension(page: Page) -> None:
     """Show NPS with intervals for each workspace dimension present in the responses."""
     tr = page.tr
     page.show(views.heading(tr("current.nps_by_heading")))
-    if not page.has("responses"):
-        page.show(views.notice(tr("note.no_responses"), warning=True))
+    if _nps_missing(page):
         return
     selection = page.select("responses")
     page.show(page.note_html(selection.notes))
-    dimensions = [d for d in page.workspace.dimensions if d in selection.frame.columns]
-    for dimension in dimensions:
-        results = nps(selection.frame, by=[dimension]).sort_values("value", ascending=False)
-        rows = [
-            (
-                r[dimension],
-                *nps_cells(page, r),
-                tr.number(r["n"]),
-                tr("flag.small_n_short") if "small_n" in r["flags"] else "",
-            )
-            for _, r in results.iterrows()
-        ]
+    for dimension in [d for d in page.workspace.dimensions if d in selection.frame.columns]:
+        frame = selection.frame.assign(
+            **{dimension: selection.frame[dimension].fillna(tr("table.missing_value"))}
+        )
+        results = nps(frame, by=[dimension]).sort_values("value", ascending=False)
+        label = tr.label("dimension", dimension)
         page.show(
-            views.heading(tr.label("dimension", dimension), 3),
+            views.heading(label, 3),
             charts.chart_html(charts.nps_by_chart(results, dimension, tr)),
-            views.table(
-                [
-                    tr.label("dimension", dimension),
-                    tr("metric.nps"),
-                    tr("table.interval"),
-                    tr("table.n"),
-                    tr("table.flag"),
-                ],
-                rows,
-                numeric=frozenset({1, 3}),
-            ),
+            _nps_table(page, label, results, dimension),
         )
 
 
+def nps_by_month(page: Page) -> None:
+    """Show the monthly NPS series (with intervals and n) that KPI tracking will build on."""
+    tr = page.tr
+    page.show(views.heading(tr("kpi.nps_series_heading")))
+    if _nps_missing(page):
+        return
+    selection = page.select("responses", period=trend_period(page.params.period))
+    series = nps(selection.frame, grain="month", timezone=page.workspace.timezone)
+    if not len(series):
+        page.show(views.notice(tr("note.no_dates"), warning=True))
+        return
+    page.show(
+        page.note_html(selection.notes),
+        charts.chart_html(charts.nps_trend_chart(series, tr)),
+        _nps_table(page, tr("chart.month"), series, "period"),
+    )
+
+
+def _nps_table(page: Page, label: str, results: pd.DataFrame, key: str) -> str:
+    tr = page.tr
+    rows = [
+        (r[key], *nps_cells(page, r), tr.number(r["n"]), _flag_text(page, r["flags"]))
+        for _, r in results.iterrows()
+    ]
+    headers = [label, tr("metric.nps"), tr("table.interval"), tr("table.n"), tr("table.flag")]
+    return views.table(headers, rows, numeric=frozenset({1, 3}))
+
+
+def _flag_text(page: Page, flags: str) -> str:
+    return page.tr("flag.small_n_short") if "small_n" in flags else ""
+
+
+def _nps_missing(page: Page) -> bool:
+    """Show why no NPS can be computed, if so, and say whether that is the case."""
+    if not page.has("responses"):
+        page.show(views.notice(page.tr("note.no_responses"), warning=True))
+        return True
+    if not page.maps("responses", "nps"):
+        page.show(views.notice(page.tr("note.no_nps"), warning=True))
+        return True
+    return False
+
+
 def data_quality(page: Page) -> None:
-    """Show, per configured source file, rows read, kept, dropped and coerced."""
+    """Show, per configured source file, rows read, kept, dropped, flagged and values changed."""
     tr = page.tr
     page.show(
         views.heading(tr("current.sources_heading")), views.paragraph(tr("current.sources_intro"))
     )
+
+    def listed(problems: dict[Problem, tuple[int, list[int]]]) -> str:
+        return (
+            "; ".join(
+                tr(
+                    "quality.reason",
+                    reason=problem.text(tr),
+                    count=tr.number(count),
+                    lines=", ".join(map(str, lines)),
+                )
+                for problem, (count, lines) in problems.items()
+            )
+            or "–"
+        )
+
     rows = []
     for name in page.workspace.sources:
         for report in page.table(name).reports:
-            dropped = "; ".join(
-                tr(
-                    "quality.reason",
-                    reason=reason,
-                    count=tr.number(count),
-                    lines=", ".join(map(str, lines)),
-                )
-                for reason, (count, lines) in report.dropped.items()
-            )
-            flagged = "; ".join(
-                tr(
-                    "quality.reason",
-                    reason=reason,
-                    count=tr.number(count),
-                    lines=", ".join(map(str, lines)),
-                )
-                for reason, (count, lines) in report.warnings.items()
-            )
-            coerced = "; ".join(f"{k}: {tr.number(v)}" for k, v in report.coerced.items())
+            coerced = "; ".join(f"{p.text(tr)}: {tr.number(c)}" for p, c in report.coerced.items())
             rows.append(
                 (
                     tr(f"table_name.{name}"),
                     report.path.name,
                     tr.number(report.rows_read),
                     tr.number(report.rows_kept),
-                    dropped or "–",
-                    flagged or "–",
+                    listed(report.dropped),
+                    listed(report.warnings),
                     coerced or "–",
                 )
             )
@@ -179,19 +203,19 @@ def strategy(page: Page) -> None:
     parts = [views.heading(tr("goals.strategy_heading"))]
     for label, text in ((tr("goals.mission"), ws.mission), (tr("goals.vision"), ws.vision)):
         parts += [views.heading(label, 3), views.paragraph(text or tr("goals.not_set"))]
-    parts += [
-        views.heading(tr("goals.values"), 3),
-        views.chips(ws.values) if ws.values else views.paragraph(tr("goals.not_set")),
-    ]
-    parts += [
-        views.heading(tr("goals.departments"), 3),
-        views.chips(ws.departments) if ws.departments else views.paragraph(tr("goals.not_set")),
-    ]
+    for label, items in (
+        (tr("goals.values"), ws.values),
+        (tr("goals.departments"), ws.departments),
+    ):
+        parts += [
+            views.heading(label, 3),
+            views.chips(items) if items else views.paragraph(tr("goals.not_set")),
+        ]
     page.show(*parts)
 
 
 def touchpoints(page: Page) -> None:
-    """Show the touchpoints that have ratings in the data: answers, not applicable, mean."""
+    """Show the touchpoints rated in the survey: answers, mean rating and its interval."""
     tr = page.tr
     page.show(views.heading(tr("journey.touchpoints_heading")))
     if not page.has("responses"):
@@ -202,79 +226,28 @@ def touchpoints(page: Page) -> None:
     if not columns:
         page.show(views.notice(tr("journey.no_ratings")))
         return
-    rows = []
-    for column in columns:
-        values = selection.frame[column].dropna().astype(float)
-        n = len(values)
-        mean = values.mean() if n else None
-        half = 1.96 * values.std(ddof=1) / n**0.5 if n > 1 else None
-        interval = (
-            f"{tr.number(mean - half, digits=2)} … {tr.number(mean + half, digits=2)}"
-            if (mean is not None and half is not None)
-            else "–"
-        )
-        flag = tr("flag.small_n_short") if n < 30 else ""
-        rows.append(
-            (
-                column.removeprefix("rating_").replace("_", " "),
-                tr.number(n),
-                tr.number(mean, digits=2),
-                interval,
-                flag,
-            )
-        )
-    page.show(
-        page.note_html(selection.notes),
-        views.paragraph(tr("journey.touchpoints_intro")),
-        views.table(
-            [
-                tr("journey.touchpoint"),
-                tr("table.n"),
-                tr("journey.mean"),
-                tr("table.interval"),
-                tr("table.flag"),
-            ],
-            rows,
-            numeric=frozenset({1, 2}),
-        ),
-    )
-
-
-def nps_by_month(page: Page) -> None:
-    """Show the monthly NPS series (with intervals and n) that KPI tracking will build on."""
-    tr = page.tr
-    page.show(views.heading(tr("kpi.nps_series_heading")))
-    if not page.has("responses"):
-        page.show(views.notice(tr("note.no_responses"), warning=True))
-        return
-    selection = page.select("responses", period=trend_period(page.params.period))
-    series = nps(selection.frame, grain="month", timezone=page.workspace.timezone)
-    if not len(series):
-        page.show(views.notice(tr("note.no_dates"), warning=True))
-        return
+    means = rating_means(selection.frame, columns)
     rows = [
         (
-            r["period"],
-            *nps_cells(page, r),
+            tr.label("touchpoint", r["rating"].removeprefix("rating_")),
             tr.number(r["n"]),
-            tr("flag.small_n_short") if "small_n" in r["flags"] else "",
+            tr.number(r["value"], digits=2),
+            f"{tr.number(r['ci_low'], digits=2)} … {tr.number(r['ci_high'], digits=2)}",
+            _flag_text(page, r["flags"]),
         )
-        for _, r in series.iterrows()
+        for _, r in means.iterrows()
+    ]
+    headers = [
+        tr("journey.touchpoint"),
+        tr("table.n"),
+        tr("journey.mean"),
+        tr("table.interval"),
+        tr("table.flag"),
     ]
     page.show(
         page.note_html(selection.notes),
-        charts.chart_html(charts.nps_trend_chart(series, tr)),
-        views.table(
-            [
-                tr("chart.month"),
-                tr("metric.nps"),
-                tr("table.interval"),
-                tr("table.n"),
-                tr("table.flag"),
-            ],
-            rows,
-            numeric=frozenset({1, 3}),
-        ),
+        views.paragraph(tr("journey.touchpoints_intro")),
+        views.table(headers, rows, numeric=frozenset({1, 2})),
     )
 
 

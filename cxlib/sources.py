@@ -1,23 +1,29 @@
 """Read a workspace's data files into the canonical tables, with a data-quality report.
 
-This is the first cut of the intake (UTF-8 CSV/TSV files, ISO or configured date formats). What
-it does, it does fully: every mapped column is checked, every value is parsed against its kind
-and scale, and no row disappears without being counted in the :class:`QualityReport` with up to
-five example line numbers (1-based lines of the file, header = line 1, one line per record).
+This is the first cut of the intake (CSV/TSV in UTF-8 or a configured encoding; ISO or configured
+date formats). What it does, it does fully: every mapped column is checked, every value is parsed
+against its kind and scale, and no row disappears without being counted in the
+:class:`QualityReport` with up to five example line numbers — physical, 1-based lines of the
+file (header = line 1), correct also when a quoted comment spans several lines.
+
+Reasons are :class:`Problem` values (message id and parameters), turned into words by
+:mod:`cxlib.i18n` where they are shown.
 """
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from cxlib.errors import DataError, did_you_mean
-from cxlib.workspace import Source, Workspace
+from cxlib.i18n import Translator
+from cxlib.workspace import REQUIRED_COLUMNS, SCORE_COLUMNS, Source, Workspace
 
-#: Kind of every canonical column that is not plain text.
 _DATETIMES = {
     "submitted_at",
     "created_at",
@@ -27,28 +33,35 @@ _DATETIMES = {
     "started_at",
     "ended_at",
 }
-_SCORES = {"nps", "csat", "ces", "enps", "rating"}
+_SCORES = {"nps", "csat", "ces", "enps"}
 _FLAGS = {"satisfied", "churned", "reopened", "sla_met"}
 _NUMBERS = {"revenue", "weight", "tenure_months"}
 _COUNTS = {"contacts"}
-
-#: Columns a row cannot do without; a row missing one is dropped and counted.
-_ROW_REQUIRED: dict[str, tuple[str, ...]] = {
-    "tickets": ("ticket_id", "created_at"),
-    "orders": ("order_id", "customer_id", "ordered_at", "revenue"),
-    "employees": ("enps",),
-    "customers": ("customer_id",),
-    "feedback": ("text",),
-}
-#: Columns the mapping must name.
-_MAPPING_REQUIRED: dict[str, tuple[str, ...]] = {
-    "tickets": ("ticket_id", "created_at"),
-    "orders": ("order_id", "customer_id", "ordered_at", "revenue"),
-    "employees": ("enps",),
-    "customers": ("customer_id",),
-    "feedback": ("text",),
+_IDS = {
+    "responses": "response_id",
+    "tickets": "ticket_id",
+    "orders": "order_id",
+    "customers": "customer_id",
+    "feedback": "feedback_id",
 }
 _EXAMPLES = 5
+_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a row was dropped, a value changed or a row flagged: a message id and parameters."""
+
+    msgid: str
+    params: tuple[tuple[str, object], ...] = ()
+
+    def text(self, tr: Translator) -> str:
+        """The reason in ``tr``'s language."""
+        return tr(self.msgid, **dict(self.params))
+
+
+def _problem(msgid: str, **params: object) -> Problem:
+    return Problem(msgid, tuple(sorted(params.items())))
 
 
 @dataclass
@@ -58,11 +71,11 @@ class QualityReport:
     Attributes
     ----------
     dropped
-        Reason → (count, up to five example line numbers).
+        Reason → (rows, up to five example line numbers).
     coerced
         Reason → count of values changed but kept (e.g. "not applicable" ratings → missing).
     warnings
-        Reason → (count, example line numbers) for rows kept but flagged.
+        Reason → (rows, example line numbers) for rows kept but flagged.
     """
 
     table: str
@@ -70,9 +83,9 @@ class QualityReport:
     encoding: str
     rows_read: int = 0
     rows_kept: int = 0
-    dropped: dict[str, tuple[int, list[int]]] = field(default_factory=dict)
-    coerced: dict[str, int] = field(default_factory=dict)
-    warnings: dict[str, tuple[int, list[int]]] = field(default_factory=dict)
+    dropped: dict[Problem, tuple[int, list[int]]] = field(default_factory=dict)
+    coerced: dict[Problem, int] = field(default_factory=dict)
+    warnings: dict[Problem, tuple[int, list[int]]] = field(default_factory=dict)
     unused_columns: list[str] = field(default_factory=list)
 
 
@@ -98,14 +111,15 @@ def load_table(workspace: Workspace, table: str) -> Table:
     Returns
     -------
     Table
-        Timestamps as UTC (naive ones read in the workspace's time zone), scores as nullable
-        integers, a ``_line`` column with each row's line in its file and ``_file`` with the file.
+        Timestamps as UTC (naive ones read in the workspace's time zone, ones with an offset
+        converted), scores as nullable integers, ``_line`` with each row's line in its file and
+        ``_file`` with the file's name.
 
     Raises
     ------
     DataError
-        When the table is not configured, a file cannot be read, a mapped column is missing,
-        or more rows than the source's ``max_dropped_share`` are unusable.
+        When the table is not configured, a file cannot be read, its header repeats a column,
+        a mapped column is missing, or more rows than ``max_dropped_share`` are unusable.
     """
     if table not in workspace.sources:
         raise DataError(
@@ -124,16 +138,9 @@ def load_table(workspace: Workspace, table: str) -> Table:
 
 
 def _load_file(source: Source, path: Path, timezone: str) -> tuple[pd.DataFrame, QualityReport]:
-    report = QualityReport(table=source.table, path=path, encoding="utf-8")
-    raw = _read_csv(path, source)
-    report.rows_read = len(raw)
+    raw, lines, encoding = read_csv(path, source)
+    report = QualityReport(table=source.table, path=path, encoding=encoding, rows_read=len(raw))
     mapping = {**source.columns, **{f"rating_{k}": v for k, v in source.ratings.items()}}
-    for canonical in _MAPPING_REQUIRED.get(source.table, ()):
-        if canonical not in mapping:
-            raise DataError(
-                f"{source.key}.columns must map '{canonical}'.",
-                hint=f"Add '{canonical}: <column in {path.name}>' under columns.",
-            )
     for canonical, column in mapping.items():
         if column not in raw.columns:
             raise DataError(
@@ -145,129 +152,218 @@ def _load_file(source: Source, path: Path, timezone: str) -> tuple[pd.DataFrame,
             )
     report.unused_columns = [c for c in raw.columns if c not in set(mapping.values())]
     frame = pd.DataFrame({canonical: raw[column] for canonical, column in mapping.items()})
-    frame["_line"] = pd.RangeIndex(2, len(raw) + 2)
+    frame["_line"] = lines
     frame["_file"] = path.name
     drop = pd.Series(False, index=frame.index)
-    for canonical in list(mapping):
-        kind = "rating" if canonical.startswith("rating_") else canonical
-        parsed, bad, reason = _parse(frame[canonical], kind, canonical, source, timezone)
-        if kind == "rating":
-            not_applicable = int(parsed.isna().sum() - frame[canonical].isna().sum() - bad.sum())
-            if not_applicable:
-                report.coerced[f"{canonical} 'not applicable' → missing"] = not_applicable
+    for canonical in mapping:
+        parsed, bad, reason, not_applicable = _parse(frame[canonical], canonical, source, timezone)
         frame[canonical] = parsed
-        if bad.any():
-            if kind == "rating":
-                frame.loc[bad, canonical] = pd.NA
-                report.coerced[reason] = int(bad.sum())
-            else:
-                _count(report.dropped, reason, bad & ~drop, frame["_line"])
-                drop |= bad
-    for canonical in _ROW_REQUIRED.get(source.table, ()):
+        if not_applicable:
+            report.coerced[_problem("quality.not_applicable", column=canonical)] = not_applicable
+        if not bad.any():
+            continue
+        if canonical.startswith("rating_"):  # one odd rating does not cost the whole answer
+            report.coerced[reason] = int(bad.sum())
+        else:
+            _count(report.dropped, reason, bad & ~drop, frame["_line"])
+            drop |= bad
+    for canonical in REQUIRED_COLUMNS.get(source.table, ()):
         missing = frame[canonical].isna() & ~drop
-        _count(report.dropped, f"{canonical} missing", missing, frame["_line"])
+        _count(
+            report.dropped, _problem("quality.missing", column=canonical), missing, frame["_line"]
+        )
         drop |= missing
     if source.table == "responses":
-        scores = [
-            c for c in frame.columns if c in _SCORES | {"satisfied"} or c.startswith("rating_")
-        ]
+        scores = [c for c in frame.columns if c in SCORE_COLUMNS or c.startswith("rating_")]
         empty = frame[scores].isna().all(axis=1) & ~drop
-        _count(report.dropped, "no score at all", empty, frame["_line"])
+        _count(report.dropped, _problem("quality.no_score"), empty, frame["_line"])
         drop |= empty
-    if source.table == "tickets":
-        _flag_ticket_order(frame, report)
+    _flag(frame, drop, source.table, report)
     kept = frame.loc[~drop].reset_index(drop=True)
     report.rows_kept = len(kept)
-    dropped_share = 1 - report.rows_kept / report.rows_read if report.rows_read else 0.0
-    if dropped_share > source.max_dropped_share:
-        worst = max(report.dropped.items(), key=lambda item: item[1][0])
-        raise DataError(
-            f"{dropped_share:.1%} of {report.rows_read} rows are unusable, more than the allowed "
-            f"{source.max_dropped_share:.0%}; most often '{worst[0]}' ({worst[1][0]} rows, "
-            f"e.g. lines {', '.join(map(str, worst[1][1]))}).",
-            file=path,
-            hint=f"Fix the file or the mapping, or raise {source.key}.max_dropped_share.",
-        )
+    _check_dropped_share(report, source)
     return kept, report
 
 
-def _read_csv(path: Path, source: Source) -> pd.DataFrame:
+def read_csv(path: Path, source: Source) -> tuple[pd.DataFrame, list[int], str]:
+    """Read a CSV/TSV file as text columns, with the physical line where each record starts.
+
+    Blank lines are skipped; values listed in ``na_values`` (and empty cells) become missing.
+
+    Returns
+    -------
+    (frame, lines, encoding)
+
+    Raises
+    ------
+    DataError
+        For a format this version cannot read, undecodable text, an empty file, a repeated
+        header column, or a record with more or fewer fields than the header.
+    """
     separator = "\t" if path.suffix.lower() in {".tsv", ".tab"} else ","
     if path.suffix.lower() not in {".csv", ".tsv", ".tab", ".txt"}:
         raise DataError(
             f"reading '{path.suffix}' files is not supported yet; this version reads CSV and TSV.",
             file=path,
-            hint="Export the data as UTF-8 CSV.",
+            hint="Export the data as CSV.",
         )
+    encoding = "utf-8-sig" if source.encoding in {"auto", "utf-8", "utf8"} else source.encoding
     try:
-        return pd.read_csv(
-            path,
-            sep=separator,
-            dtype=str,
-            keep_default_na=False,
-            na_values=["", *source.na_values],
-            encoding="utf-8-sig",
-        )
+        with path.open(encoding=encoding, newline="") as handle:
+            records = _records(csv.reader(handle, delimiter=separator))
     except UnicodeDecodeError as exc:
         raise DataError(
-            f"is not UTF-8 text (undecodable byte at offset {exc.start}).",
+            f"is not {encoding.removesuffix('-sig')} text "
+            f"(undecodable byte at offset {exc.start}).",
             file=path,
-            hint="Save the file as UTF-8 CSV.",
+            hint=f"Save the file as UTF-8, or set {source.key}.encoding (e.g. cp1252).",
         ) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"cannot be read as CSV: {exc}.", file=path) from None
+    except (LookupError, csv.Error) as exc:
+        raise DataError(f"cannot be read: {exc}.", file=path) from None
+    if not records:
+        raise DataError("is empty: it has no header row.", file=path, hint="Export it again.")
+    (_, header), *rows = records
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        if name in seen:
+            raise DataError(
+                f"column '{name}' appears twice in the header (columns {seen[name]} and "
+                f"{position}).",
+                file=path,
+                line=1,
+                hint="Rename one of them in the file.",
+            )
+        seen[name] = position
+    for line, values in rows:
+        if len(values) != len(header):
+            raise DataError(
+                f"has {len(values)} fields where the header has {len(header)}.",
+                file=path,
+                line=line,
+                hint="Check the delimiter and the quoting around that line.",
+            )
+    missing = {"", *source.na_values}
+    frame = pd.DataFrame([values for _, values in rows], columns=header, dtype="string")
+    blank = frame.apply(lambda column: column.str.strip() == "").fillna(False).astype(bool)
+    frame = frame.mask(frame.isin(missing).astype(bool) | blank)
+    return frame, [line for line, _ in rows], encoding.removesuffix("-sig")
+
+
+def _records(reader: Any) -> list[tuple[int, list[str]]]:
+    """Non-blank records of a ``csv.reader`` with the physical line each one starts on."""
+    records = []
+    end = 0
+    for values in reader:
+        start, end = end + 1, reader.line_num
+        if values and any(v.strip() for v in values):
+            records.append((start, values))
+    return records
 
 
 def _parse(
-    values: pd.Series, kind: str, canonical: str, source: Source, timezone: str
-) -> tuple[pd.Series, pd.Series, str]:
-    """Parse one column; return (parsed values, rows whose non-empty value is unusable, reason)."""
+    values: pd.Series, canonical: str, source: Source, timezone: str
+) -> tuple[pd.Series, pd.Series, Problem, int]:
+    """Parse one column: (values, rows whose value is unusable, reason, 'not applicable' count)."""
     present = values.notna()
     if canonical in _DATETIMES:
         fmt = source.date_format.get(canonical, "ISO8601")
-        parsed = pd.to_datetime(values, format=fmt, errors="coerce")
-        if parsed.dt.tz is None:
-            parsed = parsed.dt.tz_localize(timezone, ambiguous=False, nonexistent="shift_forward")
-        parsed = parsed.dt.tz_convert("UTC")
-        return parsed, present & parsed.isna(), f"{canonical} is not a date ({fmt})"
-    if kind in _SCORES or canonical in _FLAGS | _COUNTS | _NUMBERS:
-        numbers = pd.to_numeric(values, errors="coerce")
-        low: float
-        high: float
-        not_applicable = pd.Series(False, index=values.index)
-        if kind == "rating":
-            not_applicable = numbers.isin(source.not_applicable)
-            low, high = source.rating_scale
-        elif canonical in _FLAGS:
-            low, high = 0, 1
-        elif canonical in _COUNTS:
-            low, high = 1, float("inf")
-        elif canonical in _NUMBERS:
-            low, high = 0, float("inf")
-        else:
-            low, high = source.scales.get(canonical, (0, 10))
-        whole = canonical not in _NUMBERS
-        ok = numbers.between(low, high) & (~whole | (numbers % 1 == 0))
-        bad = present & ~ok & ~not_applicable
-        parsed = numbers.where(ok)
-        parsed = parsed.astype("Int64") if whole else parsed.astype("Float64")
-        scale = f"{low}–{high:g}" if high != float("inf") else f"≥ {low}"
-        what = "a whole number" if whole else "a number"
-        return parsed, bad, f"{canonical} is not {what} {scale}"
-    return values.astype("string").str.strip(), pd.Series(False, index=values.index), ""
+        parsed = _datetimes(values, fmt, timezone)
+        return (
+            parsed,
+            present & parsed.isna(),
+            _problem("quality.not_a_date", column=canonical, format=fmt),
+            0,
+        )
+    is_rating = canonical.startswith("rating_")
+    if not (is_rating or canonical in _SCORES | _FLAGS | _COUNTS | _NUMBERS):
+        return values.str.strip(), pd.Series(False, index=values.index), Problem(""), 0
+    numbers = pd.to_numeric(values, errors="coerce")
+    not_applicable = (
+        numbers.isin(source.not_applicable) if is_rating else pd.Series(False, index=values.index)
+    )
+    low: float
+    high: float
+    if is_rating:
+        low, high = source.rating_scale
+    elif canonical in _FLAGS:
+        low, high = 0, 1
+    elif canonical in _COUNTS:
+        low, high = 1, float("inf")
+    elif canonical in _NUMBERS:
+        low, high = 0, float("inf")
+    else:
+        low, high = source.scales.get(canonical, (0, 10))
+    whole = canonical not in _NUMBERS
+    integral = numbers % 1 == 0 if whole else pd.Series(True, index=values.index)
+    ok = (numbers.between(low, high) & integral & ~not_applicable).fillna(False).astype(bool)
+    bad = present & ~ok & ~not_applicable
+    parsed = numbers.where(ok)
+    parsed = parsed.astype("Int64") if whole else parsed.astype("Float64")
+    if high == float("inf"):
+        reason = _problem("quality.not_at_least", column=canonical, low=low)
+    elif is_rating:  # the rating becomes missing, the answer is kept
+        reason = _problem("quality.rating_out_of_scale", column=canonical, low=low, high=high)
+    else:
+        reason = _problem("quality.not_whole_number", column=canonical, low=low, high=high)
+    return parsed, bad, reason, int(not_applicable.sum())
 
 
-def _flag_ticket_order(frame: pd.DataFrame, report: QualityReport) -> None:
-    for later in ("first_response_at", "resolved_at"):
-        if later in frame.columns:
-            wrong = frame[later] < frame["created_at"]
-            _count(
-                report.warnings, f"{later} before created_at", wrong.fillna(False), frame["_line"]
-            )
+def _datetimes(values: pd.Series, fmt: str, timezone: str) -> pd.Series:
+    """Parse timestamps to UTC: naive ones in ``timezone``, ones with an offset as given."""
+    with_offset = values.str.contains(_OFFSET, regex=True, na=False)
+    parts = []
+    if (~with_offset).any():
+        naive = pd.to_datetime(values[~with_offset], format=fmt, errors="coerce")
+        naive = naive.dt.tz_localize(timezone, ambiguous=False, nonexistent="shift_forward")
+        parts.append(naive.dt.tz_convert("UTC"))
+    if with_offset.any():
+        parts.append(pd.to_datetime(values[with_offset], format=fmt, errors="coerce", utc=True))
+    parsed = (
+        pd.concat(parts).reindex(values.index) if parts else values.astype("datetime64[ns, UTC]")
+    )
+    return parsed.astype("datetime64[ns, UTC]")
+
+
+def _flag(frame: pd.DataFrame, drop: pd.Series, table: str, report: QualityReport) -> None:
+    """Count rows that are kept but questionable: repeated ids, answers before questions."""
+    kept = ~drop
+    id_column = _IDS.get(table)
+    if id_column in frame.columns:
+        repeated = frame[id_column].duplicated(keep=False) & frame[id_column].notna() & kept
+        _count(
+            report.warnings,
+            _problem("quality.duplicate_id", column=id_column),
+            repeated,
+            frame["_line"],
+        )
+    if table == "tickets":
+        for later in ("first_response_at", "resolved_at"):
+            if later in frame.columns:
+                wrong = (frame[later] < frame["created_at"]).fillna(False) & kept
+                _count(
+                    report.warnings,
+                    _problem("quality.before_created", column=later),
+                    wrong,
+                    frame["_line"],
+                )
+
+
+def _check_dropped_share(report: QualityReport, source: Source) -> None:
+    share = 1 - report.rows_kept / report.rows_read if report.rows_read else 0.0
+    if share <= source.max_dropped_share:
+        return
+    reason, (count, lines) = max(report.dropped.items(), key=lambda item: item[1][0])
+    raise DataError(
+        f"{share:.1%} of {report.rows_read} rows are unusable, more than the allowed "
+        f"{source.max_dropped_share:.0%}; most often '{reason.text(Translator('en'))}' "
+        f"({count} rows, e.g. lines {', '.join(map(str, lines))}).",
+        file=report.path,
+        hint=f"Fix the file or the mapping, or raise {source.key}.max_dropped_share.",
+    )
 
 
 def _count(
-    into: dict[str, tuple[int, list[int]]], reason: str, mask: pd.Series, lines: pd.Series
+    into: dict[Problem, tuple[int, list[int]]], reason: Problem, mask: pd.Series, lines: pd.Series
 ) -> None:
     count = int(mask.sum())
     if count:
@@ -276,10 +372,10 @@ def _count(
         into[reason] = (before + count, (examples + more)[:_EXAMPLES])
 
 
-def quality_rows(reports: Mapping[str, Table]) -> list[dict[str, object]]:
+def quality_rows(tables: Mapping[str, Table], tr: Translator) -> list[dict[str, object]]:
     """Flatten the quality reports of loaded tables into rows for a table or JSON."""
     rows: list[dict[str, object]] = []
-    for table in reports.values():
+    for table in tables.values():
         for report in table.reports:
             rows.append(
                 {
@@ -288,10 +384,12 @@ def quality_rows(reports: Mapping[str, Table]) -> list[dict[str, object]]:
                     "encoding": report.encoding,
                     "rows_read": report.rows_read,
                     "rows_kept": report.rows_kept,
-                    "dropped": {k: {"count": c, "rows": r} for k, (c, r) in report.dropped.items()},
-                    "coerced": dict(report.coerced),
+                    "dropped": {
+                        p.text(tr): {"count": c, "rows": r} for p, (c, r) in report.dropped.items()
+                    },
+                    "coerced": {p.text(tr): c for p, c in report.coerced.items()},
                     "warnings": {
-                        k: {"count": c, "rows": r} for k, (c, r) in report.warnings.items()
+                        p.text(tr): {"count": c, "rows": r} for p, (c, r) in report.warnings.items()
                     },
                 }
             )

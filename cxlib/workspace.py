@@ -71,6 +71,26 @@ CANONICAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "feedback": ("text", "feedback_id", "submitted_at", "channel", "rating", "language"),
 }
 
+#: Columns a table cannot do without: the mapping must name them; rows missing one are dropped.
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "tickets": ("ticket_id", "created_at"),
+    "orders": ("order_id", "customer_id", "ordered_at", "revenue"),
+    "employees": ("enps",),
+    "customers": ("customer_id",),
+    "feedback": ("text",),
+}
+#: Survey answers that count as a score (besides touchpoint ratings).
+SCORE_COLUMNS = ("nps", "csat", "ces", "satisfied")
+#: Keys of the workspace.yaml contract that this version does not act on yet: refused, never
+#: silently ignored (data intake issue).
+NOT_YET = {
+    "format": "reading formats other than CSV/TSV",
+    "sheet": "reading Excel sheets",
+    "values": "recoding values",
+    "extract": "extracting values with a pattern",
+    "dedupe": "de-duplicating rows",
+}
+
 #: Default answer scales (DESIGN.md): NPS 0–10, CSAT 1–5, CES 1–7.
 DEFAULT_SCALES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 
@@ -106,6 +126,7 @@ class Source:
     scales: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     rating_scale: tuple[int, int] = (1, 5)
     not_applicable: tuple[int, ...] = ()
+    encoding: str = "auto"
     na_values: tuple[str, ...] = ()
     date_format: Mapping[str, str] = field(default_factory=dict)
     max_dropped_share: float = 0.05
@@ -186,7 +207,7 @@ def load_workspace(path: str | os.PathLike[str]) -> Workspace:
     document = _read_yaml(config_path)
     _validate_schema(document, config_path)
     root = config_path.parent.resolve()
-    plain: dict[str, Any] = json.loads(json.dumps(document))
+    plain: dict[str, Any] = _plain(document)
     dimensions = tuple(plain.get("dimensions", ()))
     timezone = plain.get("timezone", "UTC")
     try:
@@ -313,7 +334,49 @@ def _source(
                 line=_line_of(document, key_path),
                 hint=f"Allowed: {', '.join(allowed)} (dimensions come from 'dimensions').",
             )
-    pattern = root / block["path"]
+    for key, what in NOT_YET.items():
+        if key in block and not (key == "format" and block[key] in {"auto", "csv"}):
+            key_path = (*where, key)
+            raise WorkspaceError(
+                f"'{_dotted(key_path)}': {what} is not supported by this version yet.",
+                file=config_path,
+                key=_dotted(key_path),
+                line=_line_of(document, key_path),
+                hint="Remove the key and prepare the file so that it needs none.",
+            )
+    if "weight" in block.get("columns", {}):
+        key_path = (*where, "columns", "weight")
+        raise WorkspaceError(
+            "survey weights are not supported by this version yet; the numbers would be "
+            "unweighted.",
+            file=config_path,
+            key=_dotted(key_path),
+            line=_line_of(document, key_path),
+            hint="Remove the weight mapping to report unweighted results.",
+        )
+    if table == "responses" and not (
+        set(SCORE_COLUMNS) & set(block.get("columns", {})) or block.get("ratings")
+    ):
+        key_path = (*where, "columns")
+        raise WorkspaceError(
+            f"{_dotted(where)} maps no score: map at least one of {', '.join(SCORE_COLUMNS)} "
+            "or some ratings.",
+            file=config_path,
+            key=_dotted(key_path),
+            line=_line_of(document, key_path) or _line_of(document, where),
+            hint="For example 'nps: <column with the 0-10 answers>'.",
+        )
+    for canonical in REQUIRED_COLUMNS.get(table, ()):
+        if canonical not in block.get("columns", {}):
+            key_path = (*where, "columns")
+            raise WorkspaceError(
+                f"{_dotted(where)}.columns must map '{canonical}'.",
+                file=config_path,
+                key=_dotted(key_path),
+                line=_line_of(document, key_path) or _line_of(document, where),
+                hint=f"Add '{canonical}: <column in the file>' under columns.",
+            )
+    pattern = Path(glob.escape(str(root))) / block["path"]
     files = tuple(sorted(Path(p) for p in glob.glob(str(pattern)) if Path(p).is_file()))
     if not files:
         key_path = (*where, "path")
@@ -330,7 +393,7 @@ def _source(
     return Source(
         table=table,
         key=_dotted(where),
-        path=pattern,
+        path=root / block["path"],
         files=files,
         columns=dict(block.get("columns", {})),
         ratings=dict(block.get("ratings", {})),
@@ -340,7 +403,20 @@ def _source(
         na_values=tuple(block.get("na_values", ())),
         date_format=dict(block.get("date_format", {})),
         max_dropped_share=float(block.get("max_dropped_share", 0.05)),
+        encoding=str(block.get("encoding", "auto")),
     )
+
+
+def _plain(node: Any) -> Any:
+    """Turn a ruamel document into plain dicts, lists and scalars; mapping keys become text."""
+    if isinstance(node, Mapping):
+        return {str(key): _plain(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_plain(item) for item in node]
+    for kind in (bool, int, float, str):  # ruamel's scalar subclasses become plain values
+        if isinstance(node, kind):
+            return kind(node)
+    return None if node is None else str(node)
 
 
 def _dotted(path: tuple[Any, ...]) -> str:

@@ -141,3 +141,24 @@ def test_with_token_the_overview_draws_and_filters_redraw(
     assert watch.outside_requests == []
     assert watch.errors == []
     assert watch.dialogs == []
+
+
+@pytest.mark.parametrize(
+    "name", ["01_goals", "02_current_state", "03_journey_map", "04_kpi_tracking"]
+)
+def test_every_workbook_page_renders_in_the_app(
+    app: str, offline_page: tuple[Any, PageWatch], name: str
+) -> None:
+    page, watch = offline_page
+    page.goto(f"{app}/voila/render/{name}.ipynb?token={TOKEN}")
+    page.get_by_text("What comes next").wait_for(timeout=90_000)
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.cx-chart')).every("
+        "e => e.querySelector('svg, canvas') || e.textContent.length > 0)",
+        timeout=20_000,
+    )
+    assert all(page.evaluate(CHARTS_DRAWN_JS))
+    body = page.inner_text("body")
+    assert "Nordlys Home" in body
+    assert "There was an error" not in body and "Traceback" not in body
+    assert watch.outside_requests == [] and watch.errors == [] and watch.dialogs == []

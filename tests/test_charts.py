@@ -29,6 +29,8 @@ def test_trend_chart_holds_only_the_aggregated_rows() -> None:
     assert len(datasets) == 1 and len(datasets[0]) == len(results) <= 13
     assert [layer["mark"]["type"] for layer in spec["layer"]] == ["area", "line", "point"]
     assert spec["title"] == "NPS by month, with 95% interval (hollow points: too few answers)"
+    # months are calendar months of the workspace, not of the reader's browser
+    assert {layer["encoding"]["x"]["timeUnit"] for layer in spec["layer"]} == {"utcyearmonth"}
 
 
 def test_chart_text_from_data_cannot_close_the_script() -> None:

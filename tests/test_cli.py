@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import shutil
 import subprocess
 import sys
@@ -79,6 +80,24 @@ def test_segment_value_not_in_the_data(demo_workspace: Path, tmp_path: Path) -> 
     assert_one_line_error(result, "no responses have region 'Hamburgg'. Did you mean 'Hamburg'?")
 
 
+def test_report_folder_that_is_a_file(demo_workspace: Path, tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("x", encoding="utf-8")
+    result = run("report", str(demo_workspace), "--out", str(tmp_path / "taken"))
+    assert_one_line_error(result, "cannot create the report folder")
+
+
+def test_demo_leaves_another_workspace_alone(tmp_path: Path) -> None:
+    (tmp_path / "workspace.yaml").write_text("version: 1\nname: Ours\n", encoding="utf-8")
+    assert_one_line_error(run("demo", str(tmp_path)), "holds a workspace that is not the demo")
+    assert (tmp_path / "workspace.yaml").read_text(encoding="utf-8") == "version: 1\nname: Ours\n"
+
+
+def test_demo_into_a_file(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    result = run("demo", str(tmp_path / "file"), "--no-reports")
+    assert_one_line_error(result, f"'{tmp_path / 'file'}' is a file, not a folder.")
+
+
 def test_usage_errors_exit_with_2(demo_workspace: Path) -> None:
     result = run("report", str(demo_workspace), "--lang", "fr")
     assert result.returncode == 2 and "invalid choice: 'fr'" in result.stderr
@@ -130,3 +149,20 @@ def test_report_for_a_period_segment_and_language(demo_workspace: Path, tmp_path
     assert result.stdout.strip() == str(html.resolve())
     text = html.read_text(encoding="utf-8")
     assert "Überblick" in text and "Region=Hamburg" not in text and "region=Hamburg" in text
+
+
+@pytest.mark.slow
+def test_relative_period_report(demo_workspace: Path, tmp_path: Path) -> None:
+    result = run(
+        "report",
+        str(demo_workspace),
+        "--notebook",
+        "04",
+        "--period",
+        "year-to-date",
+        "--out",
+        str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    year = datetime.date.today().year
+    assert f"{year}-YTD" in (tmp_path / "04_kpi_tracking.html").read_text(encoding="utf-8")

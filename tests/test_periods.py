@@ -55,6 +55,8 @@ def test_empty_is_all_data() -> None:
         ("2026-Q5", "period '2026-Q5' is not a period."),
         ("last-week", "period 'last-week' is not a period. Use one of"),
         ("Sept 2026", "period 'Sept 2026' is not a period."),
+        ("0000", "period '0000' has year 0; years are 1900–2999."),
+        ("9999-12", "period '9999-12' has year 9999"),
     ],
 )
 def test_bad_periods(text: str, message: str) -> None:

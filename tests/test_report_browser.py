@@ -78,3 +78,21 @@ def test_report_html_has_no_remote_references(reports: list[Path]) -> None:
         assert "cdn.jsdelivr" not in text and "unpkg.com" not in text
         assert "cdnjs.cloudflare" not in text and "require.min.js" not in text
         assert text.count("window.vegaEmbed=") == 1, "the Vega bundle is inlined once per page"
+
+
+@pytest.mark.parametrize("timezone", ["America/Los_Angeles", "Pacific/Auckland"])
+def test_months_are_the_workspace_months_in_any_browser_zone(
+    reports: list[Path], browser: Any, timezone: str
+) -> None:
+    context = browser.new_context(timezone_id=timezone)
+    try:
+        page = context.new_page()
+        page.goto(reports[4].as_uri())
+        page.wait_for_selector(".cx-chart svg")
+        labels = page.eval_on_selector_all(
+            ".cx-chart svg .role-axis-label text", "els => els.map(e => e.textContent)"
+        )
+        assert labels[0] == "Nov 2024", labels
+        assert page.inner_text("table.cx-table tbody tr:first-child td:first-child") == "2024-11"
+    finally:
+        context.close()

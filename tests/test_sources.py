@@ -8,8 +8,16 @@ import pandas as pd
 import pytest
 
 from cxlib.errors import DataError
-from cxlib.sources import load_table, quality_rows
+from cxlib.i18n import Translator
+from cxlib.sources import Problem, load_table, quality_rows
 from cxlib.workspace import load_workspace
+
+EN = Translator("en")
+
+
+def english(problems: dict[Problem, object]) -> dict[str, object]:
+    return {problem.text(EN): value for problem, value in problems.items()}
+
 
 YAML = """\
 version: 1
@@ -47,16 +55,18 @@ def test_rows_are_parsed_and_dropped_rows_counted(tmp_path: Path) -> None:
     report = table.reports[0]
     assert report.rows_read == 43
     assert report.rows_kept == 40
-    assert report.dropped["nps is not a whole number 0–10"] == (1, [42])
-    assert report.dropped["submitted_at is not a date (ISO8601)"] == (1, [43])
-    assert report.dropped["no score at all"] == (1, [44])
-    assert report.coerced["rating_delivery 'not applicable' → missing"] == 7
+    assert english(report.dropped) == {
+        "nps is not a whole number 0–10": (1, [42]),
+        "submitted_at is not a date (ISO8601)": (1, [43]),
+        "no score at all": (1, [44]),
+    }
+    assert english(report.coerced) == {"rating_delivery: 'not applicable' → missing": 7}
     frame = table.frame
     assert str(frame["submitted_at"].dt.tz) == "UTC"
     assert frame["submitted_at"].iloc[0] == pd.Timestamp("2026-03-01 09:00", tz="UTC")
     assert frame["nps"].dtype == "Int64"
     assert frame["_line"].iloc[0] == 2
-    row = quality_rows({"responses": table})[0]
+    row = quality_rows({"responses": table}, EN)[0]
     assert row["rows_read"] == 43 and row["dropped"]["no score at all"] == {
         "count": 1,
         "rows": [44],
@@ -84,15 +94,6 @@ def test_missing_column_suggests_the_closest(tmp_path: Path) -> None:
         load_table(ws, "responses")
 
 
-def test_non_utf8_file(tmp_path: Path) -> None:
-    ws = load_workspace(workspace(tmp_path, "x"))
-    (tmp_path / "data" / "r.csv").write_bytes(
-        "Id,When,Score,Region,Delivery\nä,,1,,\n".encode("cp1252")
-    )
-    with pytest.raises(DataError, match=r"r.csv: is not UTF-8 text"):
-        load_table(ws, "responses")
-
-
 def test_unconfigured_table(tmp_path: Path) -> None:
     ws = load_workspace(workspace(tmp_path, "Id,When,Score,Region,Delivery\n"))
     with pytest.raises(DataError, match=r"the workspace has no 'orders' source"):
@@ -111,7 +112,7 @@ def test_tickets_answered_before_creation_are_flagged(tmp_path: Path) -> None:
     )
     report = load_table(load_workspace(tmp_path), "tickets").reports[0]
     assert report.rows_kept == 2
-    assert report.warnings == {"first_response_at before created_at": (1, [2])}
+    assert english(report.warnings) == {"first_response_at before created_at": (1, [2])}
 
 
 def test_demo_tables_load_completely(demo_workspace: Path) -> None:
@@ -145,5 +146,85 @@ def test_real_airline_survey_ratings(shared_data: Path, tmp_path: Path) -> None:
         .eq(0)
         .sum()
     )
-    assert report.coerced["rating_online_booking 'not applicable' → missing"] == zeros
+    assert english(report.coerced)["rating_online_booking: 'not applicable' → missing"] == zeros
     assert report.rows_kept == report.rows_read
+
+
+def test_line_numbers_count_physical_lines(tmp_path: Path) -> None:
+    csv = (
+        "Id,When,Score,Region,Delivery\n"
+        'a,2026-01-01 10:00,9,"North",3\n'
+        "\n"
+        'b,2026-01-01 10:00,8,"a region\nover two lines",2\n'
+        "c,2026-01-01 10:00,77,North,1\n"
+    )
+    ws = load_workspace(workspace(tmp_path, csv, "    max_dropped_share: 0.5"))
+    table = load_table(ws, "responses")
+    assert table.frame["_line"].tolist() == [2, 4]
+    assert table.frame["region"].tolist() == ["North", "a region\nover two lines"]
+    assert english(table.reports[0].dropped) == {"nps is not a whole number 0–10": (1, [6])}
+
+
+def test_not_applicable_inside_the_scale_is_missing(tmp_path: Path) -> None:
+    csv = "Id,When,Score,Region,Delivery\n" + "".join(
+        f"r{i},2026-01-01,9,N,{i % 3}\n" for i in range(30)
+    )
+    ws = load_workspace(workspace(tmp_path, csv, "    rating_scale: [0, 5]"))
+    table = load_table(ws, "responses")
+    assert table.frame["rating_delivery"].isna().sum() == 10
+    assert table.frame["rating_delivery"].dropna().tolist() == [1, 2] * 10
+    assert english(table.reports[0].coerced) == {"rating_delivery: 'not applicable' → missing": 10}
+
+
+def test_timestamps_with_and_without_offsets(tmp_path: Path) -> None:
+    csv = (
+        "Id,When,Score,Region,Delivery\n"
+        "a,2026-03-28 12:00:00+01:00,9,N,1\n"
+        "b,2026-03-30 12:00:00+02:00,9,N,1\n"
+        "c,2026-03-30T10:00:00Z,9,N,1\n"
+        "d,2026-03-30 12:00:00,9,N,1\n"
+    )
+    table = load_table(load_workspace(workspace(tmp_path, csv)), "responses")
+    assert table.frame["submitted_at"].tolist() == [
+        pd.Timestamp("2026-03-28 11:00", tz="UTC"),
+        pd.Timestamp("2026-03-30 10:00", tz="UTC"),
+        pd.Timestamp("2026-03-30 10:00", tz="UTC"),
+        pd.Timestamp("2026-03-30 10:00", tz="UTC"),  # naive: Europe/Berlin summer time
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", r"r.csv: is empty: it has no header row"),
+        (
+            b"Id,When,Score,Score,Delivery\n",
+            r"r.csv:1: column 'Score' appears twice in the header "
+            r"\(columns 3 and 4\)",
+        ),
+        (
+            b"Id,When,Score,Region,Delivery\na,2026-01-01,9,N,1\nb,2026-01-01,9\n",
+            r"r.csv:3: has 3 fields where the header has 5. Check the delimiter",
+        ),
+        (
+            "Id,When,Score,Region,Delivery\nä,,1,,\n".encode("cp1252"),
+            r"r.csv: is not utf-8 text \(undecodable byte at offset 30\). "
+            r"Save the file as UTF-8, or set sources.responses.encoding",
+        ),
+    ],
+)
+def test_unreadable_files(tmp_path: Path, content: bytes, message: str) -> None:
+    ws = load_workspace(workspace(tmp_path, "x"))
+    (tmp_path / "data" / "r.csv").write_bytes(content)
+    with pytest.raises(DataError, match=message):
+        load_table(ws, "responses")
+
+
+def test_configured_encoding_and_repeated_ids(tmp_path: Path) -> None:
+    ws = load_workspace(workspace(tmp_path, "x", "    encoding: cp1252"))
+    rows = "Id,When,Score,Region,Delivery\na,2026-01-01,9,Süd,1\na,2026-01-02,3,Süd,1\n"
+    (tmp_path / "data" / "r.csv").write_bytes(rows.encode("cp1252"))
+    table = load_table(ws, "responses")
+    assert table.frame["region"].tolist() == ["Süd", "Süd"]
+    assert table.reports[0].encoding == "cp1252"
+    assert english(table.reports[0].warnings) == {"response_id appears more than once": (2, [2, 3])}

@@ -99,6 +99,30 @@ def test_a_list_of_sources_and_globs(tmp_path: Path) -> None:
         (MINIMAL + "  tickets: [1, 2\n", r"workspace.yaml:\d+: is not valid YAML"),
         ("- just\n- a list\n", r"workspace.yaml:1: must be a mapping of keys"),
         ("", r"must be a mapping of keys .* found an empty file"),
+        (
+            MINIMAL + "    dedupe: {by: response_id}\n",
+            r"workspace.yaml:9: 'sources.responses.dedupe': de-duplicating rows is not supported",
+        ),
+        (
+            MINIMAL + "    format: excel\n",
+            r"workspace.yaml:9: 'sources.responses.format': reading formats other than CSV",
+        ),
+        (
+            MINIMAL + "      weight: W\n",
+            r"workspace.yaml:9: survey weights are not supported by this version yet",
+        ),
+        (
+            MINIMAL.replace("nps: Q1", "comment: Q1"),
+            r"workspace.yaml:7: sources.responses maps no score: map at least one of nps, csat",
+        ),
+        (
+            MINIMAL + "  tickets: {path: data/answers.csv, columns: {ticket_id: Q1}}\n",
+            r"workspace.yaml:9: sources.tickets.columns must map 'created_at'",
+        ),
+        (
+            MINIMAL + "dimensions: [region, value]\n",
+            r"workspace.yaml:9: 'dimensions\[1\]': 'value' should not be valid under",
+        ),
     ],
 )
 def test_mistakes_name_the_line_and_key(tmp_path: Path, text: str, message: str) -> None:
@@ -123,3 +147,16 @@ def test_non_utf8_yaml(tmp_path: Path) -> None:
     )
     with pytest.raises(WorkspaceError, match=r"is not UTF-8 text"):
         load_workspace(tmp_path)
+
+
+def test_folder_names_with_glob_characters(tmp_path: Path) -> None:
+    folder = tmp_path / "team [DK] *"
+    folder.mkdir()
+    write(folder, MINIMAL)
+    assert load_workspace(folder).sources["responses"][0].files[0].name == "answers.csv"
+
+
+def test_dates_as_keys_do_not_break_loading(tmp_path: Path) -> None:
+    write(tmp_path, MINIMAL + "service:\n  sla:\n    first_response_hours: {2025-01-01: 4}\n")
+    config = load_workspace(tmp_path).config
+    assert config["service"]["sla"]["first_response_hours"] == {"2025-01-01": 4}
