@@ -326,65 +326,67 @@ def _source(
     for canonical in block.get("columns", {}):
         if canonical not in allowed:
             key_path = (*where, "columns", canonical)
-            raise WorkspaceError(
+            raise _error(
+                document,
+                config_path,
                 f"'{canonical}' is not a column of the {table} table."
                 f"{did_you_mean(canonical, allowed)}",
-                file=config_path,
-                key=_dotted(key_path),
-                line=_line_of(document, key_path),
+                key_path,
                 hint=f"Allowed: {', '.join(allowed)} (dimensions come from 'dimensions').",
             )
     for key, what in NOT_YET.items():
         if key in block and not (key == "format" and block[key] in {"auto", "csv"}):
             key_path = (*where, key)
-            raise WorkspaceError(
+            raise _error(
+                document,
+                config_path,
                 f"'{_dotted(key_path)}': {what} is not supported by this version yet.",
-                file=config_path,
-                key=_dotted(key_path),
-                line=_line_of(document, key_path),
+                key_path,
                 hint="Remove the key and prepare the file so that it needs none.",
             )
     if "weight" in block.get("columns", {}):
         key_path = (*where, "columns", "weight")
-        raise WorkspaceError(
+        raise _error(
+            document,
+            config_path,
             "survey weights are not supported by this version yet; the numbers would be "
             "unweighted.",
-            file=config_path,
-            key=_dotted(key_path),
-            line=_line_of(document, key_path),
+            key_path,
             hint="Remove the weight mapping to report unweighted results.",
         )
     if table == "responses" and not (
         set(SCORE_COLUMNS) & set(block.get("columns", {})) or block.get("ratings")
     ):
         key_path = (*where, "columns")
-        raise WorkspaceError(
+        raise _error(
+            document,
+            config_path,
             f"{_dotted(where)} maps no score: map at least one of {', '.join(SCORE_COLUMNS)} "
             "or some ratings.",
-            file=config_path,
-            key=_dotted(key_path),
-            line=_line_of(document, key_path) or _line_of(document, where),
+            key_path,
             hint="For example 'nps: <column with the 0-10 answers>'.",
+            near=where,
         )
     for canonical in REQUIRED_COLUMNS.get(table, ()):
         if canonical not in block.get("columns", {}):
             key_path = (*where, "columns")
-            raise WorkspaceError(
+            raise _error(
+                document,
+                config_path,
                 f"{_dotted(where)}.columns must map '{canonical}'.",
-                file=config_path,
-                key=_dotted(key_path),
-                line=_line_of(document, key_path) or _line_of(document, where),
+                key_path,
                 hint=f"Add '{canonical}: <column in the file>' under columns.",
+                near=where,
             )
     pattern = Path(glob.escape(str(root))) / block["path"]
     files = tuple(sorted(Path(p) for p in glob.glob(str(pattern)) if Path(p).is_file()))
     if not files:
         key_path = (*where, "path")
-        raise WorkspaceError(
+        raise _error(
+            document,
+            config_path,
             f"data file '{block['path']}' of {_dotted(where)} not found in '{root}'.",
-            file=config_path,
-            key=_dotted(key_path),
-            line=_line_of(document, key_path),
+            key_path,
             hint="Fix the path (relative to the workspace folder) or add the file.",
         )
     scales = dict(DEFAULT_SCALES)
@@ -405,6 +407,20 @@ def _source(
         max_dropped_share=float(block.get("max_dropped_share", 0.05)),
         encoding=str(block.get("encoding", "auto")),
     )
+
+
+def _error(
+    document: Any,
+    config_path: Path,
+    message: str,
+    key_path: tuple[Any, ...],
+    *,
+    hint: str,
+    near: tuple[Any, ...] = (),
+) -> WorkspaceError:
+    """An error at ``key_path`` of workspace.yaml (or at ``near`` when that key is absent)."""
+    line = _line_of(document, key_path) or (_line_of(document, near) if near else None)
+    return WorkspaceError(message, file=config_path, key=_dotted(key_path), line=line, hint=hint)
 
 
 def _plain(node: Any) -> Any:
