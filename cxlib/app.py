@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -108,8 +109,23 @@ def _private_data_dir() -> Path:
 
 
 def serve(command: AppCommand, *, cwd: Path | None = None) -> int:
-    """Run Voila in the foreground until it stops; return its exit status."""
+    """Run Voila in the foreground until it stops; return its exit status.
+
+    A SIGTERM or SIGINT sent to this process is passed on to Voila, so stopping ``cx-workbook
+    serve`` never leaves a server (and its kernels) running.
+    """
+    process = subprocess.Popen(command.argv, env=command.env, cwd=cwd)
+
+    def stop(signum: int, _frame: object) -> None:
+        process.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        return subprocess.call(command.argv, env=command.env, cwd=cwd)
+        return process.wait()
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
         shutil.rmtree(command.data_dir, ignore_errors=True)

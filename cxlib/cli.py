@@ -62,6 +62,22 @@ def _parser() -> argparse.ArgumentParser:
         help="output folder (default: WS/reports/<period>/<segment>/<lang>)",
     )
 
+    check = commands.add_parser("check", help="load every source and print its data quality")
+    check.add_argument("workspace", metavar="WS", help="workspace folder")
+    check.add_argument("--format", default="table", choices=["table", "json"], dest="output")
+
+    metrics = commands.add_parser("metrics", help="print every KPI with n, interval and flags")
+    metrics.add_argument("workspace", metavar="WS", help="workspace folder")
+    metrics.add_argument(
+        "--by", action="append", default=[], metavar="D", help="dimension (repeatable)"
+    )
+    metrics.add_argument("--grain", choices=["week", "month", "quarter", "year"], default=None)
+    metrics.add_argument("--period", default="", metavar="P", help='e.g. "2026-Q3"; default all')
+    metrics.add_argument("--compare", default="", metavar="P2", help="period to compare with")
+    metrics.add_argument(
+        "--format", default="table", choices=["table", "csv", "json"], dest="metrics_format"
+    )
+
     serve = commands.add_parser("serve", help="serve the workbook as a Voila app")
     serve.add_argument("workspace", metavar="WS", help="workspace folder")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
@@ -88,6 +104,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo(args)
         if args.command == "report":
             return _report(args)
+        if args.command == "check":
+            return _check(args)
+        if args.command == "metrics":
+            return _metrics(args)
         return _serve(args)
     except CxError as error:
         print(f"cx-workbook: error: {error.one_line()}", file=sys.stderr)
@@ -147,6 +167,67 @@ def _report(args: argparse.Namespace) -> int:
     for report in reports:
         print(report.html.resolve())
     return 0
+
+
+def _metrics(args: argparse.Namespace) -> int:
+    from cxlib.kpis import render_rows, workspace_metrics
+    from cxlib.workspace import load_workspace
+
+    rows = workspace_metrics(
+        load_workspace(args.workspace),
+        by=args.by,
+        grain=args.grain,
+        period=args.period,
+        compare=args.compare,
+    )
+    print(render_rows(rows, args.metrics_format))
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    import json
+
+    from cxlib.i18n import Translator
+    from cxlib.quality import report_row
+    from cxlib.sources import check_workspace
+    from cxlib.workspace import load_workspace
+
+    result = check_workspace(load_workspace(args.workspace))
+    tr = Translator("en")
+    rows = [report_row(report, tr) for report in result.reports]
+    errors = [{"table": t, "path": str(p), "error": e.one_line()} for t, p, e in result.errors]
+    if args.output == "json":
+        print(
+            json.dumps(
+                {"schema_version": 1, "rows": rows, "errors": errors}, indent=2, ensure_ascii=False
+            )
+        )
+    else:
+        for row in rows:
+            print(_check_text(row))
+    for error in errors:
+        print(f"cx-workbook: error: {error['error']}", file=sys.stderr)
+    return 0 if result.ok else 1
+
+
+def _check_text(row: dict[str, object]) -> str:
+    """One file's quality report as a few readable lines."""
+    lines = [
+        f"{row['table']}: {row['path']} ({row['encoding']})",
+        f"  rows read {row['rows_read']:,}, kept {row['rows_kept']:,}"
+        + (f", {row['deduplicated']:,} repeated rows merged" if row["deduplicated"] else ""),
+    ]
+    for title, key in (("dropped", "dropped"), ("flagged", "warnings")):
+        for reason, detail in row[key].items():  # type: ignore[attr-defined]
+            lines.append(
+                f"  {title}: {reason}: {detail['count']:,} (lines "
+                f"{', '.join(map(str, detail['rows']))})"
+            )
+    for reason, count in row["coerced"].items():  # type: ignore[attr-defined]
+        lines.append(f"  changed: {reason}: {count:,}")
+    if row["unused_columns"]:
+        lines.append(f"  unused columns: {', '.join(row['unused_columns'])}")  # type: ignore[arg-type]
+    return "\n".join(lines)
 
 
 def _serve(args: argparse.Namespace) -> int:

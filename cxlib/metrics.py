@@ -1,40 +1,229 @@
-"""Survey metrics with honest uncertainty. First metric: the Net Promoter Score.
+"""Survey metrics with honest uncertainty: NPS, eNPS, CSAT, CES and rating means.
 
 Computation is written once as narwhals expressions, so pandas (the default), polars and DuckDB
 frames give the same numbers; the caller's frame is never changed. Indicator columns are computed
-first and plain columns summed afterwards (the fast path on every engine).
+first with ``with_columns`` and plain columns summed afterwards (the fast path on every engine);
+only integer counts and sums leave the engine, and the intervals are computed from them, so the
+engines agree to the last bit. Results are small pandas frames, whatever the engine of the input.
+PySpark is not installed here and not tested; nothing in this module is specific to an engine.
+
+Every result has the group keys (``by`` dimensions, then ``period`` with a grain), ``n``, the
+``value`` in display units (NPS −100…100, shares in percent 0–100, means on the answer scale),
+``ci_low``/``ci_high`` and ``flags`` (``small_n`` below ``min_n`` answers; ``suppressed`` for
+eNPS groups below the privacy minimum, whose numbers are then missing).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from statistics import NormalDist
 from typing import Any
 
 import narwhals as nw
+import numpy as np
+import pandas as pd
 
+from cxlib import _stats
+from cxlib._frames import GRAINS, PeriodLike, aggregate, group_keys, prepare
+from cxlib._stats import CORRECTIONS, adjust_p
 from cxlib.errors import ParameterError
+
+__all__ = [
+    "CORRECTIONS",
+    "GRAINS",
+    "MEAN_COLUMNS",
+    "MIN_N",
+    "NPS_COLUMNS",
+    "SHARE_COLUMNS",
+    "Change",
+    "Metric",
+    "adjust_p",
+    "ces",
+    "compare",
+    "compute",
+    "csat",
+    "enps",
+    "mean_score",
+    "nps",
+    "nps_change",
+    "rating_means",
+    "share",
+]
 
 #: Fewer answers than this are flagged ``small_n`` ("too few answers"), never shown as certain.
 MIN_N = 30
-GRAINS = ("month", "quarter", "year")
+#: eNPS groups with fewer answers than this are suppressed (anonymity of employees).
+MIN_GROUP_EMPLOYEES = 5
 #: Result columns of :func:`nps`, after the group keys.
 NPS_COLUMNS = ("n", "promoters", "detractors", "value", "ci_low", "ci_high", "flags")
+#: Result columns of :func:`csat`, :func:`ces` and :func:`share`, after the group keys.
+SHARE_COLUMNS = ("n", "hits", "value", "ci_low", "ci_high", "flags")
+#: Result columns of :func:`mean_score`, after the group keys.
+MEAN_COLUMNS = ("n", "value", "sd", "ci_low", "ci_high", "flags")
+KINDS = ("nps", "share", "mean")
 
 
-def nps(
+@dataclass(frozen=True)
+class Metric:
+    """One survey metric on one score column.
+
+    Attributes
+    ----------
+    kind
+        ``nps`` (promoters 9–10 minus detractors 0–6), ``share`` (answers ≥ ``at_least``,
+        Wilson interval) or ``mean`` (normal interval).
+    column
+        The score column.
+    at_least
+        For ``share``: the lowest answer that counts (CSAT 1–5: 4).
+    min_group
+        Groups with fewer answers are suppressed (eNPS privacy); 0 suppresses none.
+    """
+
+    kind: str
+    column: str
+    at_least: float | None = None
+    min_group: int = 0
+
+
+def compute(
     frame: Any,
+    metrics: Mapping[str, Metric],
     *,
-    score: str = "nps",
     by: Sequence[str] = (),
     grain: str | None = None,
+    period: PeriodLike | None = None,
     timestamp: str = "submitted_at",
     timezone: str = "UTC",
     confidence: float = 0.95,
     min_n: int = MIN_N,
-) -> Any:
+) -> dict[str, pd.DataFrame]:
+    """Compute several metrics in one pass over ``frame``; one result frame per metric name.
+
+    Parameters
+    ----------
+    frame
+        A pandas, polars or DuckDB frame; missing answers are left out of each metric's n.
+    metrics
+        Name → :class:`Metric`.
+    by
+        Dimension columns to group by; an unknown one is a :class:`ParameterError` that lists
+        the columns there are.
+    grain
+        ``week`` (ISO 8601, ``2026-W07``), ``month`` (``2026-09``), ``quarter`` (``2026-Q3``)
+        or ``year``: adds a ``period`` column from ``timestamp`` read in ``timezone``; rows
+        without a timestamp are then left out.
+    period
+        A reporting period (:func:`cxlib.periods.parse_period`): only rows inside it count.
+    confidence
+        Two-sided confidence level of the intervals.
+    min_n
+        Groups with fewer answers get the flag ``small_n``.
+    """
+    z = _stats.z_value(confidence)
+    if min_n < 0:
+        raise ParameterError(f"min_n must be 0 or more; got {min_n!r}.")
+    for spec in metrics.values():
+        if spec.kind not in KINDS:
+            raise ParameterError(
+                f"metric kind must be one of {', '.join(KINDS)}; got {spec.kind!r}."
+            )
+        if spec.kind == "share" and spec.at_least is None:
+            raise ParameterError(f"share of '{spec.column}' needs at_least (the lowest hit).")
+    needed = sorted({spec.column for spec in metrics.values()})
+    data, keys = prepare(
+        frame,
+        needed=needed,
+        by=by,
+        grain=grain,
+        period=period,
+        timestamp=timestamp,
+        timezone=timezone,
+    )
+    indicators: dict[str, nw.Expr] = {}
+    for i, spec in enumerate(metrics.values()):
+        indicators.update(_indicators(f"_{i}", spec))
+    data = data.with_columns(**indicators)
+    sums = {name: nw.col(name).sum() for name in indicators}
+    counts = aggregate(data, keys, sums, grain=grain)
+    out_keys = group_keys(by, grain)
+    if not out_keys and counts.empty:
+        counts = pd.DataFrame({name: [0] for name in indicators})
+    return {
+        name: _finish(counts, out_keys, f"_{i}", spec, z, min_n)
+        for i, (name, spec) in enumerate(metrics.items())
+    }
+
+
+def _indicators(prefix: str, spec: Metric) -> dict[str, nw.Expr]:
+    score = nw.col(spec.column)
+    out = {f"{prefix}n": (~score.is_null()).cast(nw.Int64)}
+    if spec.kind == "nps":
+        out[f"{prefix}p"] = (score >= 9).cast(nw.Int64)
+        out[f"{prefix}d"] = (score <= 6).cast(nw.Int64)
+    elif spec.kind == "share":
+        out[f"{prefix}h"] = (score >= spec.at_least).cast(nw.Int64)
+    else:
+        value = score.cast(nw.Float64)
+        out[f"{prefix}s"] = value
+        out[f"{prefix}q"] = value * value
+    return out
+
+
+def _finish(
+    counts: pd.DataFrame, keys: list[str], prefix: str, spec: Metric, z: float, min_n: int
+) -> pd.DataFrame:
+    def col(suffix: str) -> Any:
+        return counts[f"{prefix}{suffix}"].astype("float64").fillna(0.0).to_numpy()
+
+    n = col("n")
+    out = counts[keys].copy()
+    out["n"] = n.astype("int64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if spec.kind == "nps":
+            promoters, detractors = col("p"), col("d")
+            out["promoters"] = promoters.astype("int64")
+            out["detractors"] = detractors.astype("int64")
+            value = np.where(n > 0, 100 * (promoters - detractors) / n, np.nan)
+            low, high = _stats.nps_interval(promoters, detractors, n, z)
+            low, high = 100 * low, 100 * high
+        elif spec.kind == "share":
+            hits = col("h")
+            out["hits"] = hits.astype("int64")
+            value = np.where(n > 0, 100 * hits / n, np.nan)
+            low, high = _stats.wilson(hits, n, z)
+            low, high = 100 * low, 100 * high
+        else:
+            value, sd = _stats.mean_sd(col("s"), col("q"), n)
+            out["sd"] = sd
+            half = z * sd / np.sqrt(n)
+            low, high = value - half, value + half
+    out["value"], out["ci_low"], out["ci_high"] = value, low, high
+    flags = np.where(n < min_n, "small_n", "")
+    if spec.min_group:
+        hidden = n < spec.min_group
+        out.loc[hidden, [c for c in out.columns if c not in keys]] = np.nan
+        out["n"] = n.astype("int64")
+        flags = np.where(hidden, "small_n,suppressed", flags)
+    out["flags"] = flags.astype(object)
+    columns = {"nps": NPS_COLUMNS, "share": SHARE_COLUMNS, "mean": MEAN_COLUMNS}[spec.kind]
+    return out[[*keys, *columns]]
+
+
+def _one(frame: Any, spec: Metric, **options: Any) -> pd.DataFrame:
+    return compute(frame, {"metric": spec}, **options)["metric"]
+
+
+def _check_scale(scale: Sequence[int], name: str) -> tuple[int, int]:
+    if len(scale) != 2 or not scale[0] < scale[1]:
+        raise ParameterError(
+            f"{name} scale must be (lowest, highest) with lowest < highest; got {scale!r}."
+        )
+    return int(scale[0]), int(scale[1])
+
+
+def nps(frame: Any, *, score: str = "nps", **options: Any) -> pd.DataFrame:
     """Net Promoter Score with its adjusted-Wald interval, overall or by groups and period.
 
     NPS = 100 × (P − D) / n, where P counts promoters (scores 9–10), D detractors (0–6) and n
@@ -42,9 +231,8 @@ def nps(
 
     The interval is the adjusted Wald interval of Rocks (2016), "Interval Estimation for the Net
     Promoter Score", The American Statistician 70(4): with n' = n + 3, p' = (P + ¾)/n',
-    d' = (D + ¾)/n' and m' = p' − d',
-    ``m' ± z · √[(p' + d' − m'²) / n']``, clipped to [−1, 1] and multiplied by 100.
-    The point estimate stays the unadjusted NPS.
+    d' = (D + ¾)/n' and m' = p' − d', ``m' ± z · √[(p' + d' − m'²) / n']``, clipped to [−1, 1]
+    and multiplied by 100. The point estimate stays the unadjusted NPS.
 
     Parameters
     ----------
@@ -52,59 +240,176 @@ def nps(
         A pandas, polars or DuckDB frame with the 0–10 ``score`` column (missing answers allowed).
     score
         The 0–10 column (``nps``; ``enps`` for employees).
-    by
-        Columns to group by.
-    grain
-        ``"month"``, ``"quarter"`` or ``"year"`` to add a ``period`` column (``2026-09``,
-        ``2026-Q3``, ``2026``) computed from ``timestamp`` in ``timezone``; rows without a
-        timestamp are then left out.
-    confidence
-        Two-sided confidence level of the interval.
-    min_n
-        Groups with fewer answers get the flag ``small_n``.
+    **options
+        ``by``, ``grain``, ``period``, ``timestamp``, ``timezone``, ``confidence``, ``min_n``
+        as in :func:`compute`.
 
     Returns
     -------
-    frame of the same kind
-        One row per group (sorted by the keys) with the keys and :data:`NPS_COLUMNS`: ``value``,
-        ``ci_low`` and ``ci_high`` on the −100…100 scale; ``value`` is NaN where ``n`` is 0.
+    pandas.DataFrame
+        One row per group (sorted by the keys) with the keys and :data:`NPS_COLUMNS`; ``value``,
+        ``ci_low`` and ``ci_high`` on the −100…100 scale, NaN where ``n`` is 0.
     """
-    if grain is not None and grain not in GRAINS:
-        raise ParameterError(f"grain must be one of {', '.join(GRAINS)}; got {grain!r}.")
-    if not 0 < confidence < 1:
-        raise ParameterError(f"confidence must lie between 0 and 1; got {confidence!r}.")
-    z = NormalDist().inv_cdf(0.5 + confidence / 2)
-    data = nw.from_native(frame)
-    data = data.filter(~nw.col(score).is_null()).with_columns(
-        _promoter=(nw.col(score) >= 9).cast(nw.Int64),
-        _detractor=(nw.col(score) <= 6).cast(nw.Int64),
+    return _one(frame, Metric("nps", score), **options)
+
+
+def enps(
+    frame: Any, *, score: str = "enps", min_group: int = MIN_GROUP_EMPLOYEES, **options: Any
+) -> pd.DataFrame:
+    """Employee NPS: :func:`nps` on the 0–10 ``enps`` column, small groups suppressed.
+
+    Groups with fewer than ``min_group`` answers (``privacy.min_group_employees``, default 5)
+    keep their n but lose every number, flagged ``suppressed``, to protect anonymity.
+    """
+    return _one(frame, Metric("nps", score, min_group=min_group), **options)
+
+
+def csat(
+    frame: Any, *, score: str = "csat", scale: Sequence[int] = (1, 5), **options: Any
+) -> pd.DataFrame:
+    """CSAT: the share of top-2-box answers, in percent, with the Wilson interval.
+
+    CSAT = 100 × #(answers ≥ high − 1) / n on a ``scale`` of (low, high) — 4–5 on 1–5, 6–7 on
+    1–7, 9–10 on 0–10 (ACSI/industry convention of "satisfied or very satisfied"). The interval
+    is the Wilson score interval (Wilson 1927; recommended by Brown, Cai & DasGupta 2001,
+    Statistical Science 16): see :func:`cxlib._stats.wilson`. Columns: :data:`SHARE_COLUMNS`.
+    """
+    _low, high = _check_scale(scale, "CSAT")
+    return _one(frame, Metric("share", score, at_least=high - 1), **options)
+
+
+def ces(
+    frame: Any, *, score: str = "ces", scale: Sequence[int] = (1, 7), **options: Any
+) -> pd.DataFrame:
+    """CES: the share agreeing that it was easy, in percent, with the Wilson interval.
+
+    On the 1–7 agreement scale of CES 2.0 ("The company made it easy for me to handle my
+    issue"; Dixon, Freeman & Toman 2010, HBR; CEB 2013) agreeing means 5–7; on another scale
+    (low, high) the top three points (≥ high − 2). The mean answer is :func:`mean_score`.
+    Columns: :data:`SHARE_COLUMNS`.
+    """
+    low, high = _check_scale(scale, "CES")
+    return _one(frame, Metric("share", score, at_least=max(low, high - 2)), **options)
+
+
+def share(frame: Any, column: str, *, at_least: float = 1, **options: Any) -> pd.DataFrame:
+    """The share (percent, Wilson interval) of answers ≥ ``at_least`` — e.g. ``satisfied`` = 1."""
+    return _one(frame, Metric("share", column, at_least=at_least), **options)
+
+
+def mean_score(frame: Any, column: str, **options: Any) -> pd.DataFrame:
+    """Mean answer with its normal-approximation interval (CES mean, touchpoint ratings).
+
+    mean ± z · s/√n, with s the sample standard deviation (n − 1) computed from n, Σx and Σx²
+    (the large-sample interval of a mean; e.g. Agresti & Franklin, "Statistics", ch. 8). With
+    fewer than two answers the interval is missing. Columns: :data:`MEAN_COLUMNS`.
+    """
+    return _one(frame, Metric("mean", column), **options)
+
+
+def rating_means(
+    frame: Any, columns: Sequence[str], *, confidence: float = 0.95, min_n: int = MIN_N
+) -> pd.DataFrame:
+    """Mean of each rating column with its interval (see :func:`mean_score`), in one pass.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per column: ``rating, n, value, ci_low, ci_high, flags``.
+    """
+    if not columns:
+        raise ParameterError("rating_means needs at least one rating column.")
+    specs = {column: Metric("mean", column) for column in columns}
+    results = compute(frame, specs, confidence=confidence, min_n=min_n)
+    rows = [result.assign(rating=name) for name, result in results.items()]
+    return pd.concat(rows, ignore_index=True)[
+        ["rating", "n", "value", "ci_low", "ci_high", "flags"]
+    ]
+
+
+def compare(
+    current: pd.DataFrame,
+    baseline: pd.DataFrame,
+    *,
+    on: Sequence[str] = (),
+    correction: str = "holm",
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Compare two results of the same metric (two periods, or two groups), row by row.
+
+    Rows are matched on the ``on`` keys (e.g. the ``by`` dimensions of both results); each pair
+    gets a two-sided z-test of the difference, and because many segments compared at once
+    would turn up "significant" changes by chance, the p-values of all rows are adjusted
+    together (see :func:`adjust_p`; Holm by default, ``bh`` for Benjamini–Hochberg).
+
+    * NPS: z = (NPS₁ − NPS₂) / √(Var₁ + Var₂), Var = [p + d − (p − d)²]/n (Rocks 2016).
+    * shares (CSAT, CES, …): the pooled two-proportion test, p̂ = (h₁ + h₂)/(n₁ + n₂),
+      z = (p₁ − p₂) / √[p̂(1 − p̂)(1/n₁ + 1/n₂)] (e.g. Agresti 2013, "Categorical Data
+      Analysis", §3.1; ``statsmodels`` ``proportions_ztest``).
+    * means: z = (x̄₁ − x̄₂) / √(s₁²/n₁ + s₂²/n₂) (large-sample Welch z).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The keys, ``n, value, n_baseline, value_baseline, change`` (display units: NPS points,
+        percentage points, scale points), ``z, p_value, p_adjusted`` and ``significant``
+        (``p_adjusted < alpha``; False where no test is possible, e.g. an empty side).
+    """
+    if not 0 < alpha < 1:
+        raise ParameterError(f"alpha must lie between 0 and 1; got {alpha!r}.")
+    kind = _kind_of(current)
+    if _kind_of(baseline) != kind:
+        raise ParameterError("compare needs two results of the same metric.")
+    keys = list(on)
+    fields = {"nps": ["promoters", "detractors"], "share": ["hits"], "mean": ["sd"]}[kind]
+    left = current[[*keys, "n", "value", *fields]]
+    right = baseline[[*keys, "n", "value", *fields]]
+    if keys:
+        merged = left.merge(right, on=keys, how="left", suffixes=("", "_baseline"))
+    else:
+        merged = left.head(1).join(right.head(1).add_suffix("_baseline").reset_index(drop=True))
+    n1 = merged["n"].astype("float64").to_numpy()
+    n2 = merged["n_baseline"].astype("float64").to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if kind == "nps":
+            p1, d1 = merged["promoters"].to_numpy() / n1, merged["detractors"].to_numpy() / n1
+            p2 = merged["promoters_baseline"].to_numpy() / n2
+            d2 = merged["detractors_baseline"].to_numpy() / n2
+            variance = (p1 + d1 - (p1 - d1) ** 2) / n1 + (p2 + d2 - (p2 - d2) ** 2) / n2
+            difference = (p1 - d1) - (p2 - d2)
+            scale = 100.0
+        elif kind == "share":
+            h1, h2 = merged["hits"].to_numpy(float), merged["hits_baseline"].to_numpy(float)
+            pooled = (h1 + h2) / (n1 + n2)
+            variance = pooled * (1 - pooled) * (1 / n1 + 1 / n2)
+            difference = h1 / n1 - h2 / n2
+            scale = 100.0
+        else:
+            s1, s2 = merged["sd"].to_numpy(float), merged["sd_baseline"].to_numpy(float)
+            variance = s1**2 / n1 + s2**2 / n2
+            difference = merged["value"].to_numpy(float) - merged["value_baseline"].to_numpy(float)
+            scale = 1.0
+        z = np.where(variance > 0, difference / np.sqrt(variance), np.nan)
+    p_values = _stats.two_sided_p(z)
+    adjusted = adjust_p(p_values, correction)
+    result = merged[[*keys, "n", "value", "n_baseline", "value_baseline"]].copy()
+    result["change"] = scale * difference
+    result["z"], result["p_value"], result["p_adjusted"] = z, p_values, adjusted
+    result["significant"] = np.nan_to_num(adjusted, nan=1.0) < alpha
+    return result
+
+
+def _kind_of(result: pd.DataFrame) -> str:
+    if "promoters" in result.columns:
+        return "nps"
+    if "hits" in result.columns:
+        return "share"
+    if "sd" in result.columns:
+        return "mean"
+    raise ParameterError(
+        "compare takes results of nps, enps, csat, ces, share or mean_score; "
+        f"got columns {', '.join(map(str, result.columns))}."
     )
-    keys = list(by)
-    if grain is not None:
-        data = data.filter(~nw.col(timestamp).is_null()).with_columns(
-            period=_period(timestamp, grain, timezone)
-        )
-        keys.append("period")
-    counts = {
-        "n": nw.len(),
-        "promoters": nw.col("_promoter").sum(),
-        "detractors": nw.col("_detractor").sum(),
-    }
-    result = data.group_by(keys).agg(**counts).sort(keys) if keys else data.select(**counts)
-    n_adj = nw.col("n") + 3
-    p_adj = (nw.col("promoters") + 0.75) / n_adj
-    d_adj = (nw.col("detractors") + 0.75) / n_adj
-    m_adj = p_adj - d_adj
-    half = z * ((p_adj + d_adj - m_adj**2) / n_adj) ** 0.5
-    answered = nw.col("n") > 0
-    share = (nw.col("promoters") - nw.col("detractors")) / nw.col("n")
-    result = result.with_columns(
-        value=nw.when(answered).then(100 * share),
-        ci_low=nw.when(answered).then(100 * (m_adj - half).clip(-1, 1)),
-        ci_high=nw.when(answered).then(100 * (m_adj + half).clip(-1, 1)),
-        flags=nw.when(nw.col("n") < min_n).then(nw.lit("small_n")).otherwise(nw.lit("")),
-    )
-    return result.select(*keys, *NPS_COLUMNS).to_native()
 
 
 @dataclass(frozen=True)
@@ -142,55 +447,3 @@ def nps_change(
     z = change / math.sqrt(variance)
     p_value = math.erfc(abs(z) / math.sqrt(2))
     return Change(100 * change, z, p_value)
-
-
-def _period(timestamp: str, grain: str, timezone: str) -> nw.Expr:
-    local = nw.col(timestamp).dt.convert_time_zone(timezone)
-    if grain == "month":
-        return local.dt.to_string("%Y-%m")
-    if grain == "year":
-        return local.dt.to_string("%Y")
-    quarter = ((local.dt.month() - 1) // 3 + 1).cast(nw.String)
-    return nw.concat_str([local.dt.to_string("%Y"), nw.lit("-Q"), quarter])
-
-
-def rating_means(
-    frame: Any, columns: Sequence[str], *, confidence: float = 0.95, min_n: int = MIN_N
-) -> Any:
-    """Mean of each rating column with a normal-approximation confidence interval.
-
-    mean ± z · s / √n, with s the sample standard deviation (n − 1 in the denominator) and z the
-    normal quantile for ``confidence`` (the large-sample interval for a mean; e.g. Agresti &
-    Franklin, "Statistics", ch. 8). With fewer than ``min_n`` answers the interval is too narrow
-    to trust, and the row is flagged ``small_n``; with fewer than two it is missing.
-
-    Returns
-    -------
-    frame of the same kind
-        One row per column: ``rating, n, value, ci_low, ci_high, flags``.
-    """
-    if not 0 < confidence < 1:
-        raise ParameterError(f"confidence must lie between 0 and 1; got {confidence!r}.")
-    if not columns:
-        raise ParameterError("rating_means needs at least one rating column.")
-    z = NormalDist().inv_cdf(0.5 + confidence / 2)
-    data = nw.from_native(frame)
-    rows = []
-    for column in columns:
-        values = nw.col(column).cast(nw.Float64)
-        rows.append(
-            data.select(
-                n=values.count(),
-                value=values.mean(),
-                sd=values.std(ddof=1),
-            ).with_columns(rating=nw.lit(column))
-        )
-    result = nw.concat(rows)
-    half = z * nw.col("sd") / nw.col("n") ** 0.5
-    several = nw.col("n") > 1
-    result = result.with_columns(
-        ci_low=nw.when(several).then(nw.col("value") - half),
-        ci_high=nw.when(several).then(nw.col("value") + half),
-        flags=nw.when(nw.col("n") < min_n).then(nw.lit("small_n")).otherwise(nw.lit("")),
-    )
-    return result.select("rating", "n", "value", "ci_low", "ci_high", "flags").to_native()

@@ -9,11 +9,11 @@ from __future__ import annotations
 import pandas as pd
 
 from cxlib import charts, views
-from cxlib.metrics import MIN_N, nps, rating_means
+from cxlib.metrics import MIN_N, Metric, compute, nps, rating_means
 from cxlib.page import Page
 from cxlib.params import Segment
 from cxlib.periods import Period
-from cxlib.sources import Problem
+from cxlib.quality import Problem
 
 TREND_MONTHS = 12
 
@@ -42,7 +42,10 @@ def overview_html(page: Page, period: Period, segment: Segment | None) -> str:
         grain="month",
         timezone=page.workspace.timezone,
     )
-    parts = [page.note_html(selection.notes), views.tiles(nps_tile(page, total, selection.frame))]
+    tiles = [nps_tile(page, total, selection.frame)]
+    for key, row in _survey_shares(page, selection.frame, grain=None).items():
+        tiles.append(share_tile(page, f"metric.{key}", row.iloc[0], selection.frame))
+    parts = [page.note_html(selection.notes), views.tiles(*tiles)]
     if len(trend):
         parts.append(charts.chart_html(charts.nps_trend_chart(trend, tr)))
         parts.append(views.paragraph(tr("overview.trend_caption", months=len(trend))))
@@ -66,6 +69,50 @@ def nps_tile(page: Page, row: pd.Series, rows: pd.DataFrame) -> str:
         details.append(tr("tile.as_of", date=tr.date(as_of)))
     flag = tr("flag.small_n", min_n=MIN_N) if "small_n" in row["flags"] else ""
     return views.tile(tr("metric.nps"), value, details, flag)
+
+
+def share_tile(page: Page, label: str, row: pd.Series, rows: pd.DataFrame) -> str:
+    """A tile with a share in percent (CSAT, CES), its Wilson interval, n, as-of and flags."""
+    tr = page.tr
+    n = int(row["n"])
+    if n == 0:
+        return views.tile(tr(label), "–", [tr("tile.n", n=tr.number(0))], tr("flag.no_answers"))
+    value, interval = share_cells(page, row)
+    details = [tr("tile.interval", interval=interval), tr("tile.n", n=tr.number(n))]
+    as_of = page.as_of("responses", rows)
+    if as_of is not None:
+        details.append(tr("tile.as_of", date=tr.date(as_of)))
+    flag = tr("flag.small_n", min_n=MIN_N) if "small_n" in row["flags"] else ""
+    return views.tile(tr(label), value, details, flag)
+
+
+def share_cells(page: Page, row: pd.Series, *, unit: str = "percent") -> tuple[str, str]:
+    """A share (``62.3 %``) or a mean (``5.38``) and its interval as table cells."""
+    tr = page.tr
+    digits = 1 if unit == "percent" else 2
+    low, high = tr.number(row["ci_low"], digits=digits), tr.number(row["ci_high"], digits=digits)
+    value = tr.number(row["value"], digits=digits)
+    if unit == "percent":
+        return tr("tile.percent", value=value), f"{low} … {high}"
+    return value, f"{low} … {high}"
+
+
+def _survey_shares(
+    page: Page, frame: pd.DataFrame, *, grain: str | None, with_mean: bool = False
+) -> dict[str, pd.DataFrame]:
+    """CSAT (top two points) and CES (agreeing) of the mapped columns, in one pass."""
+    scales = page.workspace.sources["responses"][0].scales
+    specs: dict[str, Metric] = {}
+    if page.maps("responses", "csat"):
+        specs["csat"] = Metric("share", "csat", at_least=scales.get("csat", (1, 5))[1] - 1)
+    if page.maps("responses", "ces"):
+        low, high = scales.get("ces", (1, 7))
+        specs["ces"] = Metric("share", "ces", at_least=max(low, high - 2))
+        if with_mean:
+            specs["ces_mean"] = Metric("mean", "ces")
+    if not specs:
+        return {}
+    return compute(frame, specs, grain=grain, timezone=page.workspace.timezone)
 
 
 def nps_cells(page: Page, row: pd.Series) -> tuple[str, str]:
@@ -122,6 +169,36 @@ def nps_by_month(page: Page) -> None:
         charts.chart_html(charts.nps_trend_chart(series, tr)),
         _nps_table(page, tr("chart.month"), series, "period"),
     )
+    kpis = _survey_shares(page, selection.frame, grain="month", with_mean=True)
+    if kpis:
+        page.show(
+            views.heading(tr("kpi.series_heading")),
+            views.paragraph(tr("kpi.series_intro", min_n=tr.number(MIN_N))),
+            _kpi_table(page, kpis),
+        )
+
+
+def _kpi_table(page: Page, kpis: dict[str, pd.DataFrame]) -> str:
+    """Survey KPIs by month: one row per KPI and month with value, interval, n and flag."""
+    tr = page.tr
+    rows = []
+    for key, result in kpis.items():
+        unit = "score" if key == "ces_mean" else "percent"
+        for _, r in result.iterrows():
+            value, interval = share_cells(page, r, unit=unit)
+            flag = _flag_text(page, r["flags"])
+            rows.append(
+                (tr(f"kpi_name.{key}"), r["period"], value, interval, tr.number(r["n"]), flag)
+            )
+    headers = [
+        tr("table.kpi"),
+        tr("chart.month"),
+        tr("table.value"),
+        tr("table.interval"),
+        tr("table.n"),
+        tr("table.flag"),
+    ]
+    return views.table(headers, rows, numeric=frozenset({2, 4}))
 
 
 def _nps_table(page: Page, label: str, results: pd.DataFrame, key: str) -> str:

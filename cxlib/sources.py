@@ -1,10 +1,11 @@
-"""Read a workspace's data files into the canonical tables, with a data-quality report.
+"""Turn a workspace's data files into the canonical tables, with a data-quality report.
 
-This is the first cut of the intake (CSV/TSV in UTF-8 or a configured encoding; ISO or configured
-date formats). What it does, it does fully: every mapped column is checked, every value is parsed
-against its kind and scale, and no row disappears without being counted in the
-:class:`QualityReport` with up to five example line numbers — physical, 1-based lines of the
-file (header = line 1), correct also when a quoted comment spans several lines.
+Per source: read the file as text (:mod:`cxlib.readers`, :mod:`cxlib.survey_exports`), map its
+columns to canonical names, recode (``values``) and extract (``extract``) values, parse each
+column by its kind and scale (:data:`COLUMN_KINDS`, the canonical tables' schema), drop and count
+unusable rows, flag questionable ones, de-duplicate event logs (``dedupe``). No row disappears
+without being counted in the :class:`QualityReport`, with up to five example line numbers —
+physical, 1-based lines of a CSV (header = line 1), rows of an Excel sheet.
 
 Reasons are :class:`Problem` values (message id and parameters), turned into words by
 :mod:`cxlib.i18n` where they are shown.
@@ -12,16 +13,17 @@ Reasons are :class:`Problem` values (message id and parameters), turned into wor
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
+from cxlib.dates import AmbiguousDates, infer_format, parse_timestamps
 from cxlib.errors import DataError, did_you_mean
 from cxlib.i18n import Translator
+from cxlib.quality import Problem, QualityReport, count_rows, problem
+from cxlib.readers import RawFile, read_delimited, read_excel, read_parquet
 from cxlib.workspace import REQUIRED_COLUMNS, SCORE_COLUMNS, Source, Workspace
 
 _DATETIMES = {
@@ -44,49 +46,7 @@ _IDS = {
     "customers": "customer_id",
     "feedback": "feedback_id",
 }
-_EXAMPLES = 5
-_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Why a row was dropped, a value changed or a row flagged: a message id and parameters."""
-
-    msgid: str
-    params: tuple[tuple[str, object], ...] = ()
-
-    def text(self, tr: Translator) -> str:
-        """The reason in ``tr``'s language."""
-        return tr(self.msgid, **dict(self.params))
-
-
-def _problem(msgid: str, **params: object) -> Problem:
-    return Problem(msgid, tuple(sorted(params.items())))
-
-
-@dataclass
-class QualityReport:
-    """What happened to one file on its way into a canonical table.
-
-    Attributes
-    ----------
-    dropped
-        Reason → (rows, up to five example line numbers).
-    coerced
-        Reason → count of values changed but kept (e.g. "not applicable" ratings → missing).
-    warnings
-        Reason → (rows, example line numbers) for rows kept but flagged.
-    """
-
-    table: str
-    path: Path
-    encoding: str
-    rows_read: int = 0
-    rows_kept: int = 0
-    dropped: dict[Problem, tuple[int, list[int]]] = field(default_factory=dict)
-    coerced: dict[Problem, int] = field(default_factory=dict)
-    warnings: dict[Problem, tuple[int, list[int]]] = field(default_factory=dict)
-    unused_columns: list[str] = field(default_factory=list)
+_TEXT = pd.StringDtype("pyarrow")
 
 
 @dataclass(frozen=True)
@@ -111,15 +71,14 @@ def load_table(workspace: Workspace, table: str) -> Table:
     Returns
     -------
     Table
-        Timestamps as UTC (naive ones read in the workspace's time zone, ones with an offset
-        converted), scores as nullable integers, ``_line`` with each row's line in its file and
-        ``_file`` with the file's name.
+        Timestamps in UTC, scores as nullable integers, ``_line`` with each row's line in its
+        file and ``_file`` with the file's name.
 
     Raises
     ------
     DataError
-        When the table is not configured, a file cannot be read, its header repeats a column,
-        a mapped column is missing, or more rows than ``max_dropped_share`` are unusable.
+        When the table is not configured, a file cannot be read, a mapped column is missing,
+        dates are ambiguous, or more rows than ``max_dropped_share`` are unusable.
     """
     if table not in workspace.sources:
         raise DataError(
@@ -131,153 +90,186 @@ def load_table(workspace: Workspace, table: str) -> Table:
     frames, reports = [], []
     for source in workspace.sources[table]:
         for path in source.files:
-            frame, report = _load_file(source, path, workspace.timezone)
+            frame, report = load_file(source, path, workspace.timezone)
             frames.append(frame)
             reports.append(report)
     return Table(table, pd.concat(frames, ignore_index=True), tuple(reports))
 
 
-def _load_file(source: Source, path: Path, timezone: str) -> tuple[pd.DataFrame, QualityReport]:
-    raw, lines, encoding = read_csv(path, source)
-    report = QualityReport(table=source.table, path=path, encoding=encoding, rows_read=len(raw))
+def load_file(source: Source, path: Path, timezone: str) -> tuple[pd.DataFrame, QualityReport]:
+    """Load one file of a source: canonical columns, parsed, with its quality report."""
     mapping = {**source.columns, **{f"rating_{k}": v for k, v in source.ratings.items()}}
-    for canonical, column in mapping.items():
-        if column not in raw.columns:
-            raise DataError(
-                f"column '{column}' (mapped as {canonical}) is not in the file."
-                f"{did_you_mean(column, raw.columns)}",
-                file=path,
-                column=column,
-                hint=f"Fix {source.key}.columns.{canonical} in workspace.yaml.",
-            )
-    report.unused_columns = [c for c in raw.columns if c not in set(mapping.values())]
-    frame = pd.DataFrame({canonical: raw[column] for canonical, column in mapping.items()})
-    frame["_line"] = lines
+    raw, resolve = _read(path, source, mapping)
+    report = QualityReport(
+        table=source.table, path=path, encoding=raw.encoding, rows_read=len(raw.frame)
+    )
+    columns = {canonical: resolve(column, canonical) for canonical, column in mapping.items()}
+    report.unused_columns = [c for c in raw.header if c not in set(columns.values())]
+    frame = pd.DataFrame(
+        {canonical: raw.frame[column] for canonical, column in columns.items()}, copy=False
+    )
+    frame["_line"] = raw.lines
     frame["_file"] = path.name
+    del raw, resolve  # the file's other columns are not needed: let them go
     drop = pd.Series(False, index=frame.index)
-    for canonical in mapping:
-        parsed, bad, reason, not_applicable = _parse(frame[canonical], canonical, source, timezone)
+    for canonical in columns:
+        values = _prepare(frame[canonical], canonical, source, report)
+        parsed, bad, reason, not_applicable = _parse(values, canonical, source, timezone, report)
         frame[canonical] = parsed
+        del values, parsed
         if not_applicable:
-            report.coerced[_problem("quality.not_applicable", column=canonical)] = not_applicable
+            report.coerced[problem("quality.not_applicable", column=canonical)] = not_applicable
         if not bad.any():
             continue
         if canonical.startswith("rating_"):  # one odd rating does not cost the whole answer
             report.coerced[reason] = int(bad.sum())
         else:
-            _count(report.dropped, reason, bad & ~drop, frame["_line"])
+            count_rows(report.dropped, reason, bad & ~drop, frame["_line"])
             drop |= bad
     for canonical in REQUIRED_COLUMNS.get(source.table, ()):
         missing = frame[canonical].isna() & ~drop
-        _count(
-            report.dropped, _problem("quality.missing", column=canonical), missing, frame["_line"]
+        count_rows(
+            report.dropped, problem("quality.missing", column=canonical), missing, frame["_line"]
         )
         drop |= missing
     if source.table == "responses":
         scores = [c for c in frame.columns if c in SCORE_COLUMNS or c.startswith("rating_")]
         empty = frame[scores].isna().all(axis=1) & ~drop
-        _count(report.dropped, _problem("quality.no_score"), empty, frame["_line"])
+        count_rows(report.dropped, problem("quality.no_score"), empty, frame["_line"])
         drop |= empty
-    _flag(frame, drop, source.table, report)
-    kept = frame.loc[~drop].reset_index(drop=True)
+    kept = frame.loc[~drop] if drop.any() else frame  # no copy when nothing is dropped
     report.rows_kept = len(kept)
     _check_dropped_share(report, source)
-    return kept, report
+    kept = _dedupe(kept, source, report)
+    _flag(kept, source.table, report)
+    report.rows_kept = len(kept)
+    return kept.reset_index(drop=True), report
 
 
-def read_csv(path: Path, source: Source) -> tuple[pd.DataFrame, list[int], str]:
-    """Read a CSV/TSV file as text columns, with the physical line where each record starts.
-
-    Blank lines are skipped; values listed in ``na_values`` (and empty cells) become missing.
-
-    Returns
-    -------
-    (frame, lines, encoding)
-
-    Raises
-    ------
-    DataError
-        For a format this version cannot read, undecodable text, an empty file, a repeated
-        header column, or a record with more or fewer fields than the header.
-    """
-    separator = "\t" if path.suffix.lower() in {".tsv", ".tab"} else ","
-    if path.suffix.lower() not in {".csv", ".tsv", ".tab", ".txt"}:
-        raise DataError(
-            f"reading '{path.suffix}' files is not supported yet; this version reads CSV and TSV.",
-            file=path,
-            hint="Export the data as CSV.",
+def _read(
+    path: Path, source: Source, mapping: Mapping[str, str]
+) -> tuple[RawFile, Callable[[str, str], str]]:
+    """Read a file by its format; return it and a function resolving mapped column names."""
+    kind = source.format
+    if kind == "auto":
+        kind = {".xlsx": "excel", ".xlsm": "excel", ".parquet": "parquet", ".pq": "parquet"}.get(
+            path.suffix.lower(), "csv"
         )
-    encoding = "utf-8-sig" if source.encoding in {"auto", "utf-8", "utf8"} else source.encoding
-    try:
-        with path.open(encoding=encoding, newline="") as handle:
-            records = _records(csv.reader(handle, delimiter=separator))
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"is not {encoding.removesuffix('-sig')} text "
-            f"(undecodable byte at offset {exc.start}).",
-            file=path,
-            hint=f"Save the file as UTF-8, or set {source.key}.encoding (e.g. cp1252).",
-        ) from None
-    except (LookupError, csv.Error) as exc:
-        raise DataError(f"cannot be read: {exc}.", file=path) from None
-    if not records:
-        raise DataError("is empty: it has no header row.", file=path, hint="Export it again.")
-    (_, header), *rows = records
-    seen: dict[str, int] = {}
-    for position, name in enumerate(header, start=1):
-        if name in seen:
-            raise DataError(
-                f"column '{name}' appears twice in the header (columns {seen[name]} and "
-                f"{position}).",
-                file=path,
-                line=1,
-                hint="Rename one of them in the file.",
-            )
-        seen[name] = position
-    for line, values in rows:
-        if len(values) != len(header):
-            raise DataError(
-                f"has {len(values)} fields where the header has {len(header)}.",
-                file=path,
-                line=line,
-                hint="Check the delimiter and the quoting around that line.",
-            )
-    missing = {"", *source.na_values}
-    frame = pd.DataFrame([values for _, values in rows], columns=header, dtype="string")
-    blank = frame.apply(lambda column: column.str.strip() == "").fillna(False).astype(bool)
-    frame = frame.mask(frame.isin(missing).astype(bool) | blank)
-    return frame, [line for line, _ in rows], encoding.removesuffix("-sig")
+    if kind in {"qualtrics", "surveymonkey"}:
+        from cxlib import survey_exports
+
+        reader = (
+            survey_exports.read_qualtrics
+            if kind == "qualtrics"
+            else (survey_exports.read_surveymonkey)
+        )
+        encoding = source.encoding
+        if encoding == "auto":
+            from cxlib.readers import detect_encoding
+
+            encoding = detect_encoding(path)
+        export = reader(path, encoding=encoding, na_values=source.na_values)
+        raw = RawFile(
+            export.frame, tuple(export.frame.columns), pd.Series(export.lines).to_numpy(), encoding
+        )
+
+        def resolve_export(column: str, canonical: str) -> str:
+            try:
+                found = survey_exports.resolve_column(export, column)
+            except DataError as error:
+                error.file = str(path)
+                raise
+            if found is None:
+                _missing_column(
+                    path,
+                    source,
+                    column,
+                    canonical,
+                    [*export.labels.values(), *export.frame.columns],
+                )
+            return str(found)
+
+        return raw, resolve_export
+    if kind == "excel":
+        raw = read_excel(path, sheet=source.sheet, na_values=source.na_values)
+    elif kind == "parquet":
+        raw = read_parquet(path, columns=list(mapping.values()))
+    else:
+        raw = read_delimited(
+            path,
+            encoding=source.encoding,
+            na_values=source.na_values,
+            columns=list(mapping.values()),
+            integers=[
+                column
+                for canonical, column in mapping.items()
+                if (canonical in _SCORES | _FLAGS | _COUNTS or canonical.startswith("rating_"))
+                and canonical not in source.values
+                and canonical not in source.extract
+            ],
+        )
+
+    def resolve(column: str, canonical: str) -> str:
+        if column not in raw.header:
+            _missing_column(path, source, column, canonical, raw.header)
+        return column
+
+    return raw, resolve
 
 
-def _records(reader: Any) -> list[tuple[int, list[str]]]:
-    """Non-blank records of a ``csv.reader`` with the physical line each one starts on."""
-    records = []
-    end = 0
-    for values in reader:
-        start, end = end + 1, reader.line_num
-        if values and any(v.strip() for v in values):
-            records.append((start, values))
-    return records
+def _missing_column(
+    path: Path, source: Source, column: str, canonical: str, header: Sequence[str]
+) -> None:
+    folded = {" ".join(h.split()).casefold(): h for h in header}
+    near = folded.get(" ".join(column.split()).casefold())
+    hint_name = (
+        f" The file has '{near}' (differs in case or spaces)."
+        if near
+        else did_you_mean(column, header)
+    )
+    raise DataError(
+        f"column '{column}' (mapped as {canonical}) is not in the file.{hint_name}",
+        file=path,
+        column=column,
+        hint=f"Fix {source.key}.columns.{canonical} in workspace.yaml.",
+    )
+
+
+def _prepare(values: pd.Series, canonical: str, source: Source, report: QualityReport) -> pd.Series:
+    """Apply the source's ``extract`` pattern and ``values`` recoding to one text column."""
+    if canonical in source.extract:
+        pattern = source.extract[canonical]
+        extracted = values.str.extract(pattern, expand=False).astype(_TEXT)
+        unmatched = values.notna() & extracted.isna()
+        values = extracted.mask(unmatched, values)  # unmatched stay as they were: counted later
+    recode = source.values.get(canonical)
+    if recode:
+        table = {str(k).strip(): str(v) for k, v in recode.items()}
+        stripped = values.str.strip()
+        known = stripped.isin(list(table)).fillna(False).astype(bool)
+        values = values.mask(known, stripped.map(table).astype(_TEXT))
+        if int(known.sum()):
+            report.coerced[problem("quality.recoded", column=canonical)] = int(known.sum())
+    return values
 
 
 def _parse(
-    values: pd.Series, canonical: str, source: Source, timezone: str
+    values: pd.Series, canonical: str, source: Source, timezone: str, report: QualityReport
 ) -> tuple[pd.Series, pd.Series, Problem, int]:
     """Parse one column: (values, rows whose value is unusable, reason, 'not applicable' count)."""
     present = values.notna()
     if canonical in _DATETIMES:
-        fmt = source.date_format.get(canonical, "ISO8601")
-        parsed = _datetimes(values, fmt, timezone)
-        return (
-            parsed,
-            present & parsed.isna(),
-            _problem("quality.not_a_date", column=canonical, format=fmt),
-            0,
+        fmt = source.date_format.get(canonical) or _inferred_format(
+            values, canonical, source, report.path
         )
+        report.date_formats[canonical] = fmt
+        parsed = parse_timestamps(values, fmt, timezone)
+        reason = problem("quality.not_a_date", column=canonical, format=fmt)
+        return parsed, present & parsed.isna(), reason, 0
     is_rating = canonical.startswith("rating_")
     if not (is_rating or canonical in _SCORES | _FLAGS | _COUNTS | _NUMBERS):
         return values.str.strip(), pd.Series(False, index=values.index), Problem(""), 0
-    numbers = pd.to_numeric(values, errors="coerce")
+    numbers, integers_only = _numbers(values)
     not_applicable = (
         numbers.isin(source.not_applicable) if is_rating else pd.Series(False, index=values.index)
     )
@@ -294,45 +286,81 @@ def _parse(
     else:
         low, high = source.scales.get(canonical, (0, 10))
     whole = canonical not in _NUMBERS
-    integral = numbers % 1 == 0 if whole else pd.Series(True, index=values.index)
+    if whole and not integers_only:
+        integral = numbers % 1 == 0
+    else:
+        integral = pd.Series(True, index=values.index)
     ok = (numbers.between(low, high) & integral & ~not_applicable).fillna(False).astype(bool)
     bad = present & ~ok & ~not_applicable
     parsed = numbers.where(ok)
     parsed = parsed.astype("Int64") if whole else parsed.astype("Float64")
-    if high == float("inf"):
-        reason = _problem("quality.not_at_least", column=canonical, low=low)
+    if canonical in source.values and (bad & numbers.isna()).any():
+        reason = problem("quality.not_in_values", column=canonical)
+    elif high == float("inf"):
+        reason = problem("quality.not_at_least", column=canonical, low=low)
     elif is_rating:  # the rating becomes missing, the answer is kept
-        reason = _problem("quality.rating_out_of_scale", column=canonical, low=low, high=high)
+        reason = problem("quality.rating_out_of_scale", column=canonical, low=low, high=high)
     else:
-        reason = _problem("quality.not_whole_number", column=canonical, low=low, high=high)
+        reason = problem("quality.not_whole_number", column=canonical, low=low, high=high)
     return parsed, bad, reason, int(not_applicable.sum())
 
 
-def _datetimes(values: pd.Series, fmt: str, timezone: str) -> pd.Series:
-    """Parse timestamps to UTC: naive ones in ``timezone``, ones with an offset as given."""
-    with_offset = values.str.contains(_OFFSET, regex=True, na=False)
-    parts = []
-    if (~with_offset).any():
-        naive = pd.to_datetime(values[~with_offset], format=fmt, errors="coerce")
-        naive = naive.dt.tz_localize(timezone, ambiguous=False, nonexistent="shift_forward")
-        parts.append(naive.dt.tz_convert("UTC"))
-    if with_offset.any():
-        parts.append(pd.to_datetime(values[with_offset], format=fmt, errors="coerce", utc=True))
-    parsed = (
-        pd.concat(parts).reindex(values.index) if parts else values.astype("datetime64[ns, UTC]")
-    )
-    return parsed.astype("datetime64[ns, UTC]")
+def _numbers(values: pd.Series) -> tuple[pd.Series, bool]:
+    """Text to numbers (missing where a value is not one); a decimal comma counts as a point.
+
+    Columns of plain whole numbers — the usual case — go through one pyarrow cast; anything
+    else falls back to pandas' element-wise parser. Also returns whether all were whole numbers
+    by construction (the fast path), which spares a check.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pd.api.types.is_integer_dtype(values.dtype):  # read as whole numbers already
+        as_float = values.to_numpy(dtype="float64", na_value=float("nan"))
+        return pd.Series(as_float, index=values.index), True
+    try:
+        cast = pc.cast(pc.utf8_trim_whitespace(pa.array(values.array)), pa.int64())
+        return pd.Series(cast.to_pandas(), index=values.index, dtype="float64"), True
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
+        text = values.str.strip().str.replace(",", ".", regex=False)
+        return pd.to_numeric(text, errors="coerce").astype("float64"), False
 
 
-def _flag(frame: pd.DataFrame, drop: pd.Series, table: str, report: QualityReport) -> None:
-    """Count rows that are kept but questionable: repeated ids, answers before questions."""
-    kept = ~drop
+def _inferred_format(values: pd.Series, canonical: str, source: Source, path: Path) -> str:
+    try:
+        return infer_format(values)
+    except AmbiguousDates as ambiguous:
+        raise DataError(
+            f"dates in column '{source.columns.get(canonical, canonical)}' ({canonical}) read "
+            f"both day-first and month-first (e.g. '{ambiguous.example}'); they are not guessed.",
+            file=path,
+            column=source.columns.get(canonical, canonical),
+            hint=f"Set {source.key}.date_format.{canonical} to '{ambiguous.day_first}' or "
+            f"'{ambiguous.month_first}'.",
+        ) from None
+
+
+def _dedupe(frame: pd.DataFrame, source: Source, report: QualityReport) -> pd.DataFrame:
+    """Keep one row per ``dedupe.by`` (event logs, repeated opinions), counting the rest."""
+    if not source.dedupe:
+        return frame
+    by, keep = source.dedupe["by"], source.dedupe.get("keep", "last")
+    order = source.dedupe.get("order_by")
+    ordered = frame.sort_values([order, "_line"], kind="stable") if order else frame
+    kept = ordered.drop_duplicates(subset=[by], keep=keep).sort_values("_line", kind="stable")
+    report.deduplicated = len(frame) - len(kept)
+    return kept
+
+
+def _flag(frame: pd.DataFrame, table: str, report: QualityReport) -> None:
+    """Count kept rows that are questionable: repeated ids, answers before questions."""
+    kept = pd.Series(True, index=frame.index)
     id_column = _IDS.get(table)
-    if id_column in frame.columns:
+    if id_column in frame.columns and _has_repeats(frame[id_column]):
         repeated = frame[id_column].duplicated(keep=False) & frame[id_column].notna() & kept
-        _count(
+        count_rows(
             report.warnings,
-            _problem("quality.duplicate_id", column=id_column),
+            problem("quality.duplicate_id", column=id_column),
             repeated,
             frame["_line"],
         )
@@ -340,12 +368,21 @@ def _flag(frame: pd.DataFrame, drop: pd.Series, table: str, report: QualityRepor
         for later in ("first_response_at", "resolved_at"):
             if later in frame.columns:
                 wrong = (frame[later] < frame["created_at"]).fillna(False) & kept
-                _count(
+                count_rows(
                     report.warnings,
-                    _problem("quality.before_created", column=later),
+                    problem("quality.before_created", column=later),
                     wrong,
                     frame["_line"],
                 )
+
+
+def _has_repeats(values: pd.Series) -> bool:
+    """True when a non-missing value occurs twice (one hash pass; the caller then finds them)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    present = values.dropna()
+    return bool(pc.count_distinct(pa.array(present.array)).as_py() < len(present))
 
 
 def _check_dropped_share(report: QualityReport, source: Source) -> None:
@@ -362,35 +399,30 @@ def _check_dropped_share(report: QualityReport, source: Source) -> None:
     )
 
 
-def _count(
-    into: dict[Problem, tuple[int, list[int]]], reason: Problem, mask: pd.Series, lines: pd.Series
-) -> None:
-    count = int(mask.sum())
-    if count:
-        before, examples = into.get(reason, (0, []))
-        more = [int(x) for x in lines[mask].head(_EXAMPLES)]
-        into[reason] = (before + count, (examples + more)[:_EXAMPLES])
+@dataclass(frozen=True)
+class CheckResult:
+    """Every file of a workspace loaded once: its report, or the error that stopped it."""
+
+    reports: tuple[QualityReport, ...]
+    errors: tuple[tuple[str, Path, DataError], ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every file loaded."""
+        return not self.errors
 
 
-def quality_rows(tables: Mapping[str, Table], tr: Translator) -> list[dict[str, object]]:
-    """Flatten the quality reports of loaded tables into rows for a table or JSON."""
-    rows: list[dict[str, object]] = []
-    for table in tables.values():
-        for report in table.reports:
-            rows.append(
-                {
-                    "table": report.table,
-                    "path": report.path.name,
-                    "encoding": report.encoding,
-                    "rows_read": report.rows_read,
-                    "rows_kept": report.rows_kept,
-                    "dropped": {
-                        p.text(tr): {"count": c, "rows": r} for p, (c, r) in report.dropped.items()
-                    },
-                    "coerced": {p.text(tr): c for p, c in report.coerced.items()},
-                    "warnings": {
-                        p.text(tr): {"count": c, "rows": r} for p, (c, r) in report.warnings.items()
-                    },
-                }
-            )
-    return rows
+def check_workspace(workspace: Workspace) -> CheckResult:
+    """Load every file of every source, collecting all quality reports and all errors."""
+    reports: list[QualityReport] = []
+    errors: list[tuple[str, Path, DataError]] = []
+    for table, sources in workspace.sources.items():
+        for source in sources:
+            for path in source.files:
+                try:
+                    reports.append(load_file(source, path, workspace.timezone)[1])
+                except DataError as error:
+                    if error.file is None:
+                        error.file = str(path)
+                    errors.append((table, path, error))
+    return CheckResult(tuple(reports), tuple(errors))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -81,16 +82,6 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 #: Survey answers that count as a score (besides touchpoint ratings).
 SCORE_COLUMNS = ("nps", "csat", "ces", "satisfied")
-#: Keys of the workspace.yaml contract that this version does not act on yet: refused, never
-#: silently ignored (data intake issue).
-NOT_YET = {
-    "format": "reading formats other than CSV/TSV",
-    "sheet": "reading Excel sheets",
-    "values": "recoding values",
-    "extract": "extracting values with a pattern",
-    "dedupe": "de-duplicating rows",
-}
-
 #: Default answer scales (DESIGN.md): NPS 0–10, CSAT 1–5, CES 1–7.
 DEFAULT_SCALES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 
@@ -127,6 +118,11 @@ class Source:
     rating_scale: tuple[int, int] = (1, 5)
     not_applicable: tuple[int, ...] = ()
     encoding: str = "auto"
+    format: str = "auto"
+    sheet: str | int | None = None
+    values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    extract: Mapping[str, str] = field(default_factory=dict)
+    dedupe: Mapping[str, str] = field(default_factory=dict)
     na_values: tuple[str, ...] = ()
     date_format: Mapping[str, str] = field(default_factory=dict)
     max_dropped_share: float = 0.05
@@ -334,16 +330,6 @@ def _source(
                 key_path,
                 hint=f"Allowed: {', '.join(allowed)} (dimensions come from 'dimensions').",
             )
-    for key, what in NOT_YET.items():
-        if key in block and not (key == "format" and block[key] in {"auto", "csv"}):
-            key_path = (*where, key)
-            raise _error(
-                document,
-                config_path,
-                f"'{_dotted(key_path)}': {what} is not supported by this version yet.",
-                key_path,
-                hint="Remove the key and prepare the file so that it needs none.",
-            )
     if "weight" in block.get("columns", {}):
         key_path = (*where, "columns", "weight")
         raise _error(
@@ -378,8 +364,48 @@ def _source(
                 hint=f"Add '{canonical}: <column in the file>' under columns.",
                 near=where,
             )
+    mapped = {*block.get("columns", {}), *(f"rating_{r}" for r in block.get("ratings", {}))}
+    for key in ("values", "extract", "date_format", "scales"):
+        for canonical in block.get(key, {}):
+            if canonical not in mapped:
+                raise _error(
+                    document,
+                    config_path,
+                    f"{key} names '{canonical}', which this source does not map."
+                    f"{did_you_mean(canonical, sorted(mapped))}",
+                    (*where, key, canonical),
+                    hint=f"Use one of: {', '.join(sorted(mapped))}.",
+                )
+    for canonical, pattern_text in block.get("extract", {}).items():
+        try:
+            groups = re.compile(pattern_text).groups
+        except re.error as error:
+            groups, problem = -1, str(error)
+        if groups < 1:
+            raise _error(
+                document,
+                config_path,
+                f"extract pattern for '{canonical}' "
+                + (
+                    "has no group ( … ) to take the value from."
+                    if groups == 0
+                    else f"is not a valid regular expression: {problem}."
+                ),
+                (*where, "extract", canonical),
+                hint='For example "__label__(\\d)".',
+            )
+    for key in ("by", "order_by"):
+        name = block.get("dedupe", {}).get(key)
+        if name is not None and name not in mapped:
+            raise _error(
+                document,
+                config_path,
+                f"dedupe.{key} names '{name}', which this source does not map.",
+                (*where, "dedupe", key),
+                hint=f"Use one of: {', '.join(sorted(mapped))}.",
+            )
     pattern = Path(glob.escape(str(root))) / block["path"]
-    files = tuple(sorted(Path(p) for p in glob.glob(str(pattern)) if Path(p).is_file()))
+    files = tuple(sorted(Path(p).resolve() for p in glob.glob(str(pattern)) if Path(p).is_file()))
     if not files:
         key_path = (*where, "path")
         raise _error(
@@ -406,6 +432,11 @@ def _source(
         date_format=dict(block.get("date_format", {})),
         max_dropped_share=float(block.get("max_dropped_share", 0.05)),
         encoding=str(block.get("encoding", "auto")),
+        format=str(block.get("format", "auto")),
+        sheet=block.get("sheet"),
+        values={k: dict(v) for k, v in block.get("values", {}).items()},
+        extract=dict(block.get("extract", {})),
+        dedupe=dict(block.get("dedupe", {})),
     )
 
 

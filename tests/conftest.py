@@ -145,3 +145,41 @@ CHARTS_DRAWN_JS = """
   )
 )
 """
+
+
+ENGINES = ("pandas", "polars", "duckdb")
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> Any:
+    """Convert a pandas frame to each engine in turn: pandas, polars, a DuckDB relation."""
+
+    connections: list[Any] = []
+
+    def convert(frame: Any) -> Any:
+        if request.param == "polars":
+            return _to_polars(frame)
+        if request.param == "duckdb":
+            import duckdb
+
+            connections.append(duckdb.connect())
+            return connections[-1].from_df(frame)
+        return frame
+
+    return convert
+
+
+def _to_polars(frame: Any) -> Any:
+    """pandas → polars column by column (``pl.from_pandas`` touches a deprecated pandas API)."""
+    import pandas as pd
+    import polars as pl
+    import pyarrow as pa
+
+    columns = {}
+    for name, series in frame.items():
+        if isinstance(series.dtype, pd.DatetimeTZDtype):
+            utc = series.dt.tz_convert(None).to_numpy()
+            columns[name] = pl.Series(name, utc).dt.replace_time_zone("UTC")
+        else:
+            columns[name] = pl.Series(name, pa.array(series.array, from_pandas=True))
+    return pl.DataFrame(columns)

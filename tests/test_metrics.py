@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cxlib.errors import ParameterError
-from cxlib.metrics import nps, nps_change
+from cxlib.metrics import nps, nps_change, rating_means
 
 
 def frame(scores: list[int | None], **columns: list[object]) -> pd.DataFrame:
@@ -71,7 +71,7 @@ def test_the_callers_frame_is_not_changed() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"grain": "week"}, "grain must be one of month, quarter, year; got 'week'"),
+        ({"grain": "weekly"}, "grain must be one of week, month, quarter, year; got 'weekly'"),
         ({"confidence": 1.5}, "confidence must lie between 0 and 1; got 1.5"),
     ],
 )
@@ -119,3 +119,13 @@ def test_change_matches_a_hand_computation() -> None:
 def test_change_without_answers_is_not_a_number() -> None:
     assert math.isnan(nps_change(0, 0, 0, 10, 5, 1).p_value)
     assert math.isnan(nps_change(10, 10, 0, 10, 10, 0).z)
+
+
+def test_rating_means_keep_their_columns() -> None:
+    data = pd.DataFrame({"rating_a": pd.array([1, 2, 3, None], dtype="Int64")})
+    row = rating_means(data, ["rating_a"]).iloc[0]
+    assert row["rating"] == "rating_a" and row["n"] == 3 and row["value"] == pytest.approx(2.0)
+    half = 1.959963984540054 * 1.0 / math.sqrt(3)
+    assert row["ci_low"] == pytest.approx(2 - half)
+    with pytest.raises(ParameterError, match="rating_means needs at least one rating column"):
+        rating_means(data, [])

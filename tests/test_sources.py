@@ -9,7 +9,8 @@ import pytest
 
 from cxlib.errors import DataError
 from cxlib.i18n import Translator
-from cxlib.sources import Problem, load_table, quality_rows
+from cxlib.quality import Problem, report_row
+from cxlib.sources import load_table
 from cxlib.workspace import load_workspace
 
 EN = Translator("en")
@@ -66,7 +67,7 @@ def test_rows_are_parsed_and_dropped_rows_counted(tmp_path: Path) -> None:
     assert frame["submitted_at"].iloc[0] == pd.Timestamp("2026-03-01 09:00", tz="UTC")
     assert frame["nps"].dtype == "Int64"
     assert frame["_line"].iloc[0] == 2
-    row = quality_rows({"responses": table}, EN)[0]
+    row = report_row(table.reports[0], EN)
     assert row["rows_read"] == 43 and row["dropped"]["no score at all"] == {
         "count": 1,
         "rows": [44],
@@ -206,11 +207,6 @@ def test_timestamps_with_and_without_offsets(tmp_path: Path) -> None:
             b"Id,When,Score,Region,Delivery\na,2026-01-01,9,N,1\nb,2026-01-01,9\n",
             r"r.csv:3: has 3 fields where the header has 5. Check the delimiter",
         ),
-        (
-            "Id,When,Score,Region,Delivery\nä,,1,,\n".encode("cp1252"),
-            r"r.csv: is not utf-8 text \(undecodable byte at offset 30\). "
-            r"Save the file as UTF-8, or set sources.responses.encoding",
-        ),
     ],
 )
 def test_unreadable_files(tmp_path: Path, content: bytes, message: str) -> None:
@@ -220,8 +216,22 @@ def test_unreadable_files(tmp_path: Path, content: bytes, message: str) -> None:
         load_table(ws, "responses")
 
 
-def test_configured_encoding_and_repeated_ids(tmp_path: Path) -> None:
-    ws = load_workspace(workspace(tmp_path, "x", "    encoding: cp1252"))
+def test_wrong_configured_encoding(tmp_path: Path) -> None:
+    ws = load_workspace(workspace(tmp_path, "x", "    encoding: utf-8"))
+    (tmp_path / "data" / "r.csv").write_bytes(
+        "Id,When,Score,Region,Delivery\nä,,1,,\n".encode("cp1252")
+    )
+    with pytest.raises(
+        DataError,
+        match=r"r.csv: is not utf-8 text \(undecodable byte at offset 30\). "
+        r"Save the file as UTF-8, or set the source's encoding",
+    ):
+        load_table(ws, "responses")
+
+
+@pytest.mark.parametrize("encoding", ["auto", "cp1252"])
+def test_detected_or_configured_encoding_and_repeated_ids(tmp_path: Path, encoding: str) -> None:
+    ws = load_workspace(workspace(tmp_path, "x", f"    encoding: {encoding}"))
     rows = "Id,When,Score,Region,Delivery\na,2026-01-01,9,Süd,1\na,2026-01-02,3,Süd,1\n"
     (tmp_path / "data" / "r.csv").write_bytes(rows.encode("cp1252"))
     table = load_table(ws, "responses")

@@ -101,11 +101,12 @@ def test_a_list_of_sources_and_globs(tmp_path: Path) -> None:
         ("", r"must be a mapping of keys .* found an empty file"),
         (
             MINIMAL + "    dedupe: {by: response_id}\n",
-            r"workspace.yaml:9: 'sources.responses.dedupe': de-duplicating rows is not supported",
+            r"workspace.yaml:9: dedupe.by names 'response_id', which this source does not map. "
+            r"Use one of: nps.",
         ),
         (
-            MINIMAL + "    format: excel\n",
-            r"workspace.yaml:9: 'sources.responses.format': reading formats other than CSV",
+            MINIMAL + "    format: spss\n",
+            r"workspace.yaml:9: 'sources.responses.format' is 'spss'; allowed: auto, csv, excel",
         ),
         (
             MINIMAL + "      weight: W\n",
