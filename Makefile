@@ -39,3 +39,36 @@ lint: $(VENV)/.test
 
 test: $(VENV)/.test chromium lint
 	$(BIN)/pytest
+
+# PySpark: an opt-in job with its own virtualenv (Java and a large wheel), see docs/spark.md.
+#   make test-spark   check Java, set up .venv-spark/ with pyspark, run tests/spark
+SPARK_VENV ?= .venv-spark
+SPARK_BIN := $(SPARK_VENV)/bin
+PYSPARK ?= pyspark>=4.0,<5
+
+.PHONY: test-spark java-check
+
+java-check:
+	@java -version >/dev/null 2>&1 || { \
+	  echo "test-spark needs Java 17 or newer (PySpark 4 runs on the JVM); 'java -version' failed."; \
+	  echo "On Debian/Ubuntu: sudo apt-get install -y default-jre-headless"; \
+	  echo "Elsewhere: install a JRE 17 or 21 and put its java on PATH (or set JAVA_HOME)."; \
+	  exit 1; }
+	@major=$$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1); \
+	if [ -n "$$major" ] && [ "$$major" -lt 17 ]; then \
+	  echo "test-spark needs Java 17 or newer; found Java $$major."; \
+	  echo "On Debian/Ubuntu: sudo apt-get install -y default-jre-headless"; \
+	  exit 1; \
+	fi
+
+$(SPARK_VENV)/.spark: pyproject.toml
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-venv; }
+	$(PYTHON) -m venv $(SPARK_VENV)
+	$(SPARK_BIN)/python -m pip install --quiet --upgrade pip
+	$(SPARK_BIN)/python -m pip install --quiet -e '.[test]' '$(PYSPARK)'
+	touch $@
+
+test-spark: java-check $(SPARK_VENV)/.spark
+	$(SPARK_BIN)/pytest tests/spark -p no:cacheprovider

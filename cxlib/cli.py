@@ -181,6 +181,11 @@ def _metrics(args: argparse.Namespace) -> int:
         compare=args.compare,
     )
     print(render_rows(rows, args.metrics_format))
+    if args.metrics_format != "json":  # JSON carries them in "left_out"
+        for item in rows.attrs.get("left_out", []):  # the ones the options left out
+            if item["reason"].startswith(("missing_dimension", "no_series", "needs_period")):
+                note = f"cx-workbook: note: left out {item['kpi']} ({item['reason']})"
+                print(note, file=sys.stderr)
     return 0
 
 

@@ -320,49 +320,75 @@ def workspace_metrics(
         raise ParameterError("--compare compares period totals; leave out --grain.")
     settings = workspace_settings(workspace)
     tables = {name: load_table(workspace, name).frame for name in workspace.sources}
-    kpis = [
-        k
+    reasons = {
+        k.id: _left_out(k, tables, dims, settings, current, grain)
         for k in catalogue(_rating_columns(tables)).values()
-        if _computable(k, tables, dims, settings, current, grain)
-    ]
+    }
+    kpis = [k for k in catalogue(_rating_columns(tables)).values() if reasons[k.id] is None]
+    left_out = [{"kpi": kpi, "reason": why} for kpi, why in reasons.items() if why is not None]
     results = kpi_results(tables, kpis, by=dims, grain=grain, period=current, settings=settings)
     rows = [to_rows(k, results[k.id], by=dims, period_label=current.label or "all") for k in kpis]
     if baseline is None:
-        return _concat(rows, dims, compare=False)
+        table = _concat(rows, dims, compare=False)
+        table.attrs["left_out"] = left_out
+        return table
     before = kpi_results(tables, kpis, by=dims, period=baseline, settings=settings)
     compared = []
     for kpi, row in zip(kpis, rows, strict=True):
         compared.append(_with_change(row, results[kpi.id], before[kpi.id], dims))
-    return _concat(compared, dims, compare=True)
+    table = _concat(compared, dims, compare=True)
+    table.attrs["left_out"] = left_out
+    return table
 
 
-def _computable(
+def _left_out(
     kpi: Kpi,
     tables: Mapping[str, Any],
     by: Sequence[str],
     settings: Settings,
     period: Any,
     grain: str | None,
-) -> bool:
-    """Whether the workspace's data allows ``kpi`` (loyalty KPIs have no series by grain)."""
+) -> str | None:
+    """Why the workspace's data does not allow ``kpi`` (a reason id), or None when it does.
+
+    Reasons: ``no_series_by_grain`` (loyalty KPIs), ``no_table``, ``missing_column:<name>``
+    (the data do not hold the KPI), ``missing_dimension:<name>`` (its table lacks a --by
+    dimension), ``needs_period`` (churn from inactivity), ``no_sla_target``.
+    """
     if grain is not None and kpi.table in ("orders", "customers"):
-        return False
+        return "no_series_by_grain"
     if kpi.id == "churn_rate":
         customers = tables.get("customers")
         if customers is not None and {"churned", *by} <= set(_columns(customers)):
-            return True
+            return None
         orders = tables.get("orders")
-        return orders is not None and not period.is_all and set(by) <= set(_columns(orders))
+        if orders is None:
+            return "no_table"
+        if period.is_all:
+            return "needs_period"
+        return _missing_column(set(), orders, by)
     frame = tables.get(kpi.table)
-    if frame is None or not {kpi.column, *by} <= set(_columns(frame)):
-        return False
-    if kpi.id == "sla_first_response":
-        return "first_response_hours" in settings.sla
-    if kpi.id == "sla_resolution":
-        return "resolution_hours" in settings.sla
+    if frame is None:
+        return "no_table"
+    missing = _missing_column({kpi.column}, frame, by)
+    if missing:
+        return missing
+    if kpi.id == "sla_first_response" and "first_response_hours" not in settings.sla:
+        return "no_sla_target"
+    if kpi.id == "sla_resolution" and "resolution_hours" not in settings.sla:
+        return "no_sla_target"
     if kpi.id in ("first_contact_resolution", "reopen_rate"):
-        return "resolved_at" in _columns(frame)
-    return True
+        return _missing_column({"resolved_at"}, frame, ())
+    return None
+
+
+def _missing_column(needed: set[str], frame: Any, by: Sequence[str]) -> str | None:
+    columns = set(_columns(frame))
+    absent = sorted(needed - columns)
+    if absent:
+        return f"missing_column:{absent[0]}"
+    dimensions = [d for d in by if d not in columns]
+    return f"missing_dimension:{dimensions[0]}" if dimensions else None
 
 
 def _columns(frame: Any) -> list[str]:
@@ -421,7 +447,12 @@ def render_rows(rows: pd.DataFrame, fmt: str) -> str:
                 clean[key] = None if value is None or value is pd.NA else value
         records.append(clean)
     if fmt == "json":
-        return json.dumps({"schema_version": 1, "rows": records}, ensure_ascii=False, indent=1)
+        document = {
+            "schema_version": 1,
+            "rows": records,
+            "left_out": rows.attrs.get("left_out", []),
+        }
+        return json.dumps(document, ensure_ascii=False, indent=1)
     header = list(rows.columns)
     cells = [[_cell(r[c], fmt) for c in header] for r in records]
     if fmt == "csv":

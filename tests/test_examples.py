@@ -92,7 +92,21 @@ def test_german_feedback_one_row_per_document(shared_data: Path) -> None:
     assert table["text"].str.contains("ä|ö|ü|ß").any()
 
 
-@pytest.mark.parametrize("name", ["airline", "telco_churn", "service_desk", "danish_reviews",
-                                  "german_feedback"])  # fmt: skip
+def test_qualtrics_exports_current_and_legacy(shared_data: Path) -> None:
+    rows = check("qualtrics")["rows"]
+    assert [(Path(r["path"]).name, r["rows_kept"]) for r in rows] == [  # type: ignore[index]
+        ("qualtRics_sample.csv", 1),
+        ("qualtRics_sample_legacy.csv", 1),
+    ]
+    table = load_table(load_workspace(EXAMPLES / "qualtrics"), "responses").frame
+    assert table["response_id"].tolist() == ["R_2YPOQ602ER1jkf1"] * 2
+    assert table["comment"].tolist() == ["Hello World!"] * 2
+    assert table["submitted_at"].iloc[0] == pd.Timestamp("2017-07-18 06:28:48", tz="UTC")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["qualtrics", "airline", "telco_churn", "service_desk", "danish_reviews", "german_feedback"],
+)
 def test_examples_are_documented(name: str) -> None:
     assert f"`{name}`" in (EXAMPLES / "README.md").read_text(encoding="utf-8")

@@ -135,3 +135,16 @@ def test_metrics_usage_error_exits_2(demo_workspace: Path) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["metrics", str(demo_workspace), "--grain", "day"])
     assert exit_info.value.code == 2
+
+
+def test_kpis_the_options_leave_out_are_said(
+    demo_workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["metrics", str(demo_workspace), "--by", "region", "--grain", "quarter"]) == 0
+    notes = capsys.readouterr().err.splitlines()
+    assert "cx-workbook: note: left out enps (missing_dimension:region)" in notes
+    assert "cx-workbook: note: left out repurchase_rate (no_series_by_grain)" in notes
+    assert main(["metrics", str(demo_workspace), "--by", "region", "--format", "json"]) == 0
+    left_out = json.loads(capsys.readouterr().out)["left_out"]
+    assert {"kpi": "enps", "reason": "missing_dimension:region"} in left_out
+    assert {"kpi": "satisfied", "reason": "missing_column:satisfied"} in left_out
