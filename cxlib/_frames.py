@@ -1,7 +1,8 @@
 """Engine plumbing shared by the computation modules (metrics, service, loyalty).
 
-Everything here is written once with narwhals expressions, so pandas (the default), polars and
-DuckDB frames go through the same code:
+Everything here is written once with narwhals expressions, so pandas (the default), polars,
+DuckDB and PySpark frames go through the same code (PySpark is tested by ``make test-spark``,
+see docs/spark.md):
 
 * :func:`prepare` wraps a native frame, checks the columns asked for and adds the integer
   period key ``_period`` (and filters to a reporting period) from a UTC timestamp read in the
@@ -150,6 +151,8 @@ def _with_local_time(data: Any, timestamp: str, timezone: str) -> Any:
     """Add ``_local``: the wall-clock time of ``timestamp`` in ``timezone`` (naive = UTC)."""
     dtype = data.collect_schema()[timestamp]
     aware = isinstance(dtype, nw.Datetime) and dtype.time_zone is not None
+    if _is_pyspark(data):
+        return _spark_local_date(data, timestamp, timezone, aware=aware)
     if data.implementation.is_duckdb():
         # DuckDB keeps the zone in the connection, so narwhals cannot convert: use its own
         # timezone() (a naive local TIMESTAMP); naive input is read as UTC first.
@@ -160,6 +163,53 @@ def _with_local_time(data: Any, timestamp: str, timezone: str) -> Any:
         return nw.from_native(native.project(f"*, timezone('{zone}', {source}) AS {_LOCAL}"))
     utc = nw.col(timestamp) if aware else nw.col(timestamp).dt.replace_time_zone("UTC")
     return data.with_columns(**{_LOCAL: utc.dt.convert_time_zone(timezone)})
+
+
+def _is_pyspark(data: Any) -> bool:
+    implementation = data.implementation
+    return bool(implementation.is_pyspark() or implementation.is_pyspark_connect())
+
+
+def _spark_local_date(data: Any, timestamp: str, timezone: str, *, aware: bool) -> Any:
+    """Add ``_local`` on PySpark: the calendar date of ``timestamp`` in ``timezone``.
+
+    PySpark keeps the zone in the session, so narwhals converts only to the session's zone.
+    Only the local date is needed (periods are whole days), and it is computed without the
+    session zone: ``from_utc_timestamp`` shifts a TIMESTAMP (an instant) by the zone's offset at
+    that instant, and its microseconds since the epoch, floored to whole days, are the local
+    date; a TIMESTAMP_NTZ (naive = UTC) goes through ``convert_timezone('UTC', zone, …)``.
+    """
+    zone = timezone.replace("\\", "").replace("'", "")
+    column = "`" + timestamp.replace("`", "``") + "`"
+    if aware:
+        shifted = f"unix_micros(from_utc_timestamp({column}, '{zone}'))"
+        local = f"date_from_unix_date(CAST(floor({shifted} / 86400000000) AS INT))"
+    else:
+        local = f"CAST(convert_timezone('UTC', '{zone}', {column}) AS DATE)"
+    return nw.from_native(data.to_native().selectExpr("*", f"{local} AS {_LOCAL}"))
+
+
+def hours_between(frame: Any, start: str, end: str, *, what: str) -> nw.Expr:
+    """Hours from ``start`` to ``end`` (negative when ``end`` is earlier), as an expression.
+
+    narwhals has no duration arithmetic on PySpark, where a TIMESTAMP cast to DOUBLE is the
+    seconds since the epoch (also in ANSI mode, Spark ≥ 3.3); a TIMESTAMP_NTZ cannot be cast,
+    so it is refused with a :class:`ParameterError` naming ``what`` (the operation).
+    """
+    data = nw.from_native(frame)
+    if not _is_pyspark(data):
+        return (nw.col(end) - nw.col(start)).dt.total_seconds() / 3600
+    schema = data.collect_schema()
+    for name in (start, end):
+        dtype = schema.get(name)
+        if isinstance(dtype, nw.Datetime) and dtype.time_zone is None:
+            raise ParameterError(
+                f"{what} on PySpark need time-zone-aware timestamps; '{name}' is a "
+                "TIMESTAMP_NTZ column, and PySpark cannot take the hours between naive stamps.",
+                column=name,
+                hint=f"Give '{name}' as a TIMESTAMP (an instant, e.g. from a UTC pandas column).",
+            )
+    return (nw.col(end).cast(nw.Float64) - nw.col(start).cast(nw.Float64)) / 3600
 
 
 def _part(expr: nw.Expr) -> nw.Expr:
@@ -176,8 +226,11 @@ def _period_key(local: nw.Expr, grain: str) -> nw.Expr:
         return year * 100 + month
     if grain == "quarter":
         return year * 10 + (month - 1) // 3 + 1
-    # ISO 8601 week: the week belongs to the year of its Thursday
-    thursday = _part(local.dt.ordinal_day()) - _part(local.dt.weekday()) + 4
+    # ISO 8601 week: the week belongs to the year of its Thursday. Weekday is 1 (Monday) … 7
+    # (Sunday); narwhals on PySpark gives 0 for Sunday, which (w + 6) % 7 + 1 maps to 7 while
+    # leaving 1 … 7 unchanged on every engine.
+    weekday = (_part(local.dt.weekday()) + 6) % 7 + 1
+    thursday = _part(local.dt.ordinal_day()) - weekday + 4
     days = 365 + _is_leap(year)
     days_before = 365 + _is_leap(year - 1)
     iso_year = (

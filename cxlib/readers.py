@@ -189,8 +189,9 @@ def read_delimited(
         lines = np.arange(2, rows + 2)
     else:
         lines = _record_starts(path, found, delimiter, quoting, rows)
-    types = {pa.string(): _STRING, pa.int64(): pd.Int64Dtype()}
-    frame = table.to_pandas(types_mapper=types.get, self_destruct=True)
+    # both kinds stay in Arrow memory (no copy); the caller turns numbers into its own dtypes
+    types = {pa.string(): _STRING, pa.int64(): pd.ArrowDtype(pa.int64())}
+    frame = table.to_pandas(types_mapper=types.get, self_destruct=True, split_blocks=True)
     del table
     pa.default_memory_pool().release_unused()  # hand the parser's scratch memory back
     return RawFile(frame, header, lines, found, delimiter)

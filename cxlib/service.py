@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from cxlib import _stats
-from cxlib._frames import PERIOD, PeriodLike, aggregate, group_keys, prepare
+from cxlib._frames import PERIOD, PeriodLike, aggregate, group_keys, hours_between, prepare
 from cxlib.errors import ParameterError
 from cxlib.metrics import MIN_N
 
@@ -35,8 +35,8 @@ TIME_COLUMNS = ("measure", "n", "excluded", "median", "p90", "flags")
 SHARE_COLUMNS = ("n", "hits", "value", "ci_low", "ci_high", "flags")
 
 
-def _hours(end: str) -> nw.Expr:
-    return (nw.col(end) - nw.col("created_at")).dt.total_seconds() / 3600
+def _hours(frame: Any, end: str) -> nw.Expr:
+    return hours_between(frame, "created_at", end, what="ticket times")
 
 
 def ticket_times(
@@ -76,7 +76,7 @@ def ticket_times(
     )
     columns: dict[str, nw.Expr] = {}
     for i, end in enumerate(measures.values()):
-        hours = _hours(end)
+        hours = _hours(frame, end)
         columns[f"_h{i}"] = nw.when(hours >= 0).then(hours)
         columns[f"_x{i}"] = (hours < 0).cast(nw.Int64)
     data = data.with_columns(**columns)
@@ -139,7 +139,7 @@ def sla_attainment(
             )
         target = _target(rules)
         needed += [TIMES[name], *_rule_columns(rules)]
-        hours = _hours(TIMES[name])
+        hours = _hours(frame, TIMES[name])
         valid = (hours >= 0) & ~target.is_null()
         i = len(names)
         indicators[f"_n{i}"] = nw.when(valid).then(1).otherwise(0)
@@ -163,7 +163,7 @@ def first_contact_resolution(frame: Any, **options: Any) -> pd.DataFrame:
     A ticket is resolved when ``resolved_at`` is set and not before ``created_at``; tickets
     without ``contacts`` are not counted. Options as in :func:`sla_attainment`.
     """
-    resolved = ~nw.col("resolved_at").is_null() & (_hours("resolved_at") >= 0)
+    resolved = ~nw.col("resolved_at").is_null() & (_hours(frame, "resolved_at") >= 0)
     counted = resolved & ~nw.col("contacts").is_null()
     indicators = {
         "_n0": nw.when(counted).then(1).otherwise(0),
@@ -175,7 +175,7 @@ def first_contact_resolution(frame: Any, **options: Any) -> pd.DataFrame:
 
 def reopen_rate(frame: Any, **options: Any) -> pd.DataFrame:
     """Reopen rate: resolved tickets reopened (``reopened`` = 1) / resolved, percent (Wilson)."""
-    resolved = ~nw.col("resolved_at").is_null() & (_hours("resolved_at") >= 0)
+    resolved = ~nw.col("resolved_at").is_null() & (_hours(frame, "resolved_at") >= 0)
     counted = resolved & ~nw.col("reopened").is_null()
     indicators = {
         "_n0": nw.when(counted).then(1).otherwise(0),
@@ -302,7 +302,7 @@ def backlog(
         Keys, ``period``, ``opened``, ``resolved``, ``open`` (at the period's end), ``excluded``.
     """
     has_resolved = _has(frame, "resolved_at")
-    invalid = (_hours("resolved_at") < 0) if has_resolved else nw.lit(False)
+    invalid = (_hours(frame, "resolved_at") < 0) if has_resolved else nw.lit(False)
     data, keys = prepare(frame, needed=["created_at"], by=by, timestamp="created_at")
     data = data.with_columns(_bad=invalid.cast(nw.Int64).fill_null(0))
     excluded = aggregate(data, keys, {"excluded": nw.col("_bad").sum()}, grain=None)

@@ -117,6 +117,7 @@ def load_file(source: Source, path: Path, timezone: str) -> tuple[pd.DataFrame, 
         parsed, bad, reason, not_applicable = _parse(values, canonical, source, timezone, report)
         frame[canonical] = parsed
         del values, parsed
+        _release_arrow_memory()  # the column as read, cached by Arrow's allocator
         if not_applicable:
             report.coerced[problem("quality.not_applicable", column=canonical)] = not_applicable
         if not bad.any():
@@ -374,6 +375,12 @@ def _flag(frame: pd.DataFrame, table: str, report: QualityReport) -> None:
                     wrong,
                     frame["_line"],
                 )
+
+
+def _release_arrow_memory() -> None:
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def _has_repeats(values: pd.Series) -> bool:

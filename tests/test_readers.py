@@ -55,7 +55,7 @@ def test_lines_of_records_spanning_lines(tmp_path: Path) -> None:
 def test_whole_numbers_are_read_as_numbers_unless_one_is_not(tmp_path: Path) -> None:
     path = tmp_path / "f.csv"
     path.write_text("a,b\n1,x\n,y\n3,z\n", encoding="utf-8")
-    assert str(read_delimited(path, integers=["a"]).frame["a"].dtype) == "Int64"
+    assert str(read_delimited(path, integers=["a"]).frame["a"].dtype) == "int64[pyarrow]"
     path.write_text("a,b\n1,x\n2.5,y\n", encoding="utf-8")
     frame = read_delimited(path, integers=["a"]).frame
     assert frame["a"].tolist() == ["1", "2.5"]
