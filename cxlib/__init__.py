@@ -1,19 +1,53 @@
-"""cxlib: the library behind CX Workbook, a Jupyter-based customer-experience workbook."""
+"""cxlib: the library behind CX Workbook, a Jupyter-based customer-experience workbook.
 
-from cxlib.errors import CxError, DataError, ParameterError, WorkspaceError
-from cxlib.metrics import nps, nps_change
-from cxlib.workspace import Workspace, load_workspace
+The public API is re-exported here and imported lazily, so ``import cxlib`` stays cheap (pandas,
+Arrow and Altair load only when a function that needs them is first used).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "CxError",
-    "DataError",
-    "ParameterError",
-    "Workspace",
-    "WorkspaceError",
-    "__version__",
-    "load_workspace",
-    "nps",
-    "nps_change",
-]
+#: Public name → the module that defines it.
+_EXPORTS = {
+    "CxError": "errors",
+    "DataError": "errors",
+    "ParameterError": "errors",
+    "WorkspaceError": "errors",
+    "Workspace": "workspace",
+    "load_workspace": "workspace",
+    "load_table": "sources",
+    "check_workspace": "sources",
+    "nps": "metrics",
+    "enps": "metrics",
+    "csat": "metrics",
+    "ces": "metrics",
+    "compare": "metrics",
+    "nps_change": "metrics",
+    "ticket_times": "service",
+    "sla_attainment": "service",
+    "repurchase_rate": "loyalty",
+    "churn_rate": "loyalty",
+    "lifetime_value": "loyalty",
+    "rfm": "loyalty",
+    "catalogue": "kpis",
+    "kpi_series": "kpis",
+    "parse_period": "periods",
+    "build_reports": "report",
+    "generate_demo": "demo",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"cxlib.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'cxlib' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__
