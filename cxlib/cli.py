@@ -78,6 +78,19 @@ def _parser() -> argparse.ArgumentParser:
         "--format", default="table", choices=["table", "csv", "json"], dest="metrics_format"
     )
 
+    drivers = commands.add_parser("drivers", help="key drivers: importance of each touchpoint")
+    drivers.add_argument("workspace", metavar="WS", help="workspace folder")
+    drivers.add_argument(
+        "--outcome", default=None, metavar="C", help="nps, csat, ces or satisfied (default: first)"
+    )
+    drivers.add_argument("--missing", default="listwise", choices=["listwise", "pairwise"])
+    drivers.add_argument("--performance", default="mean", choices=["mean", "top2"])
+    drivers.add_argument("--resamples", type=int, default=200, help="bootstrap resamples")
+    drivers.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    drivers.add_argument(
+        "--format", default="table", choices=["table", "csv", "json"], dest="drivers_format"
+    )
+
     serve = commands.add_parser("serve", help="serve the workbook as a Voila app")
     serve.add_argument("workspace", metavar="WS", help="workspace folder")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
@@ -108,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "metrics":
             return _metrics(args)
+        if args.command == "drivers":
+            return _drivers(args)
         return _serve(args)
     except CxError as error:
         print(f"cx-workbook: error: {error.one_line()}", file=sys.stderr)
@@ -186,6 +201,45 @@ def _metrics(args: argparse.Namespace) -> int:
             if item["reason"].startswith(("missing_dimension", "no_series", "needs_period")):
                 note = f"cx-workbook: note: left out {item['kpi']} ({item['reason']})"
                 print(note, file=sys.stderr)
+    return 0
+
+
+def _drivers(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from cxlib.drivers import default_outcome, key_drivers, render
+    from cxlib.errors import ParameterError, did_you_mean
+    from cxlib.sources import load_table
+    from cxlib.workspace import load_workspace
+
+    workspace = load_workspace(args.workspace)
+    frame = load_table(workspace, "responses").frame
+    ratings = [c for c in frame.columns if c.startswith("rating_")]
+    if not ratings:
+        raise ParameterError(
+            "the responses have no touchpoint ratings to analyse.",
+            hint="Map them under 'sources: responses: ratings:' in workspace.yaml.",
+        )
+    columns = [c for c in frame.columns if not c.startswith("_") and c not in ratings]
+    outcome = args.outcome or default_outcome(columns)
+    if outcome not in columns:
+        raise ParameterError(
+            f"unknown outcome {outcome!r}; columns there are: {', '.join(columns)}."
+            + did_you_mean(outcome, columns)
+        )
+    result = key_drivers(
+        frame,
+        outcome=outcome,
+        drivers=ratings,
+        missing=args.missing,
+        performance=args.performance,
+        scale=workspace.sources["responses"][0].rating_scale,
+        resamples=args.resamples,
+        seed=args.seed,
+    )
+    names = [c.removeprefix("rating_") for c in result.rows["driver"]]
+    result = replace(result, rows=result.rows.assign(driver=names))
+    print(render(result, args.drivers_format))
     return 0
 
 

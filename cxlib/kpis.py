@@ -425,61 +425,12 @@ def _concat(rows: list[pd.DataFrame], by: list[str], *, compare: bool) -> pd.Dat
 
 
 def render_rows(rows: pd.DataFrame, fmt: str) -> str:
-    """KPI rows as an aligned ``table``, ``csv`` (formula-safe) or ``json`` text.
+    """KPI rows as an aligned ``table``, formula-safe ``csv`` or ``json`` text.
 
-    JSON is one object ``{"schema_version": 1, "rows": [...]}``; missing values are ``null``
-    and ``flags`` is a list of flag ids. CSV cells starting with ``= + - @`` that are not
-    numbers are prefixed with ``'`` (no formula injection in spreadsheets).
+    JSON is ``{"schema_version": 1, "left_out": [...], "rows": [...]}``; missing values are
+    ``null`` and ``flags`` is a list of flag ids (see :mod:`cxlib.output`).
     """
-    import json
+    from cxlib.output import records, render
 
-    records = []
-    for record in rows.to_dict(orient="records"):
-        clean: dict[str, Any] = {}
-        for key, value in record.items():
-            if key == "flags":
-                clean[key] = [f for f in str(value).split(",") if f]
-            elif isinstance(value, (float, np.floating)):
-                clean[key] = None if value != value else float(value)
-            elif isinstance(value, (np.integer, np.bool_)):
-                clean[key] = value.item()
-            else:
-                clean[key] = None if value is None or value is pd.NA else value
-        records.append(clean)
-    if fmt == "json":
-        document = {
-            "schema_version": 1,
-            "rows": records,
-            "left_out": rows.attrs.get("left_out", []),
-        }
-        return json.dumps(document, ensure_ascii=False, indent=1)
-    header = list(rows.columns)
-    cells = [[_cell(r[c], fmt) for c in header] for r in records]
-    if fmt == "csv":
-        import csv
-        import io
-
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(cells)
-        return buffer.getvalue().rstrip("\n")
-    widths = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(header)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
-    return "\n".join(line.rstrip() for line in lines)
-
-
-def _cell(value: Any, fmt: str) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ",".join(value)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.6g}" if fmt == "csv" else f"{value:.2f}"
-    text = str(value)
-    if fmt == "csv" and text[:1] in ("=", "+", "-", "@"):
-        return "'" + text
-    return text
+    document = {"left_out": rows.attrs.get("left_out", [])}
+    return render(records(rows, lists=("flags",)), list(rows.columns), fmt, document=document)

@@ -5,7 +5,7 @@ frames give the same numbers; the caller's frame is never changed. Indicator col
 first with ``with_columns`` and plain columns summed afterwards (the fast path on every engine);
 only integer counts and sums leave the engine, and the intervals are computed from them, so the
 engines agree to the last bit. Results are small pandas frames, whatever the engine of the input.
-PySpark is not installed here and not tested; nothing in this module is specific to an engine.
+PySpark frames work too; they are tested by the opt-in job ``make test-spark`` (docs/spark.md).
 
 Every result has the group keys (``by`` dimensions, then ``period`` with a grain), ``n``, the
 ``value`` in display units (NPS −100…100, shares in percent 0–100, means on the answer scale),

@@ -1,0 +1,574 @@
+"""Comment themes from a taxonomy per language, and what each theme costs in NPS.
+
+A taxonomy (``templates/themes/{en,de,da}.yaml``) maps theme ids — English and the same in every
+language — to terms. Terms are lower-case word patterns:
+
+=============  ======================================================  =====================
+term           matches                                                 example
+=============  ======================================================  =====================
+``word``       the whole word                                          ``app``
+``stem*``      a word starting with ``stem`` (inflection, compounds)   ``liefer*``
+``*end``       a word ending with ``end`` (compound heads)             ``*preis``: Fahrpreis
+``*part*``     ``part`` anywhere inside a word                         ``*verspät*``
+``a b``        a phrase, any white space between the words             ``on hold``
+=============  ======================================================  =====================
+
+Matching ignores case and treats ä/ae, ö/oe, ü/ue, ß/ss, æ/ae, ø/oe (and ö), å/aa and é/e as
+equal: the variants are written into the pattern, so the text itself is only lower-cased. A word
+starts after the start of the text or a character that is not a letter or digit (the class is
+spelled out rather than ``\\b``, which is ASCII-only in RE2, the engine of pyarrow strings). The
+optional ``ignore`` list holds word patterns blanked out before matching: false friends such as
+``Preisverleihung`` (an award ceremony, not a price) — so "Preisverleihung" is *not* ``price``,
+while "Preiserhöhung" and "Fahrpreis" are. A workspace file may start with ``extends: default``
+to add themes and terms to the built-in taxonomy instead of replacing it.
+
+Tagging is vectorised: one compiled pattern per theme and language, run with pandas' string
+methods over all rows of that language; rows are never looped over in Python.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxlib import _stats
+from cxlib._frames import aggregate, group_keys, prepare
+from cxlib.errors import ParameterError, WorkspaceError, did_you_mean
+
+__all__ = [
+    "LANGUAGES",
+    "Taxonomy",
+    "example_verbatims",
+    "load_taxonomy",
+    "suggest_terms",
+    "tag_themes",
+    "theme_frequency",
+    "theme_impact",
+    "workspace_taxonomies",
+]
+
+#: Languages with a built-in taxonomy.
+LANGUAGES = ("en", "de", "da")
+#: Fewer comments than this in a group are flagged ``small_n``.
+MIN_N = 30
+_WORD = "0-9a-z_äöüßæøåéèêáàâíìîóòôúùûçñ"
+_START = f"(?:^|[^{_WORD}])"
+_END = f"(?:$|[^{_WORD}])"
+_FOLD = {
+    "ä": "(?:ä|ae)",
+    "ö": "(?:ö|oe)",
+    "ü": "(?:ü|ue)",
+    "ß": "(?:ß|ss)",
+    "æ": "(?:æ|ae|ä)",
+    "ø": "(?:ø|oe|ö)",
+    "å": "(?:å|aa)",
+    "é": "(?:é|e)",
+}
+_TERM = re.compile(r"^\*?[^\s*]+(?: [^\s*]+)*\*?$")
+_THEME_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_TOP_KEYS = ("version", "language", "extends", "ignore", "stopwords", "themes")
+
+
+def _term_pattern(term: str) -> str:
+    """The regex of one term (see the module docstring); it never captures."""
+    inside, open_end = term.startswith("*"), term.endswith("*")
+    core = term.strip("*")
+    body = r"\s+".join("".join(_FOLD.get(c, re.escape(c)) for c in w) for w in core.split())
+    head = "" if inside else _START
+    tail = f"[{_WORD}]*" if open_end else _END
+    return head + body + ("" if open_end else tail)
+
+
+def _alternation(terms: Sequence[str]) -> str:
+    return "|".join(f"(?:{_term_pattern(t)})" for t in terms)
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """The themes of one language: theme id → terms, plus ``ignore`` and ``stopwords``.
+
+    Attributes
+    ----------
+    language
+        ``en``, ``de`` or ``da`` (any code works for a custom taxonomy).
+    themes
+        Theme id → its terms, in file order.
+    ignore
+        Word patterns blanked out before matching.
+    stopwords
+        Words :func:`suggest_terms` never proposes.
+    sources
+        The files it was read from.
+    """
+
+    language: str
+    themes: Mapping[str, tuple[str, ...]]
+    ignore: tuple[str, ...] = ()
+    stopwords: tuple[str, ...] = ()
+    sources: tuple[str, ...] = field(default=())
+
+    @cached_property
+    def patterns(self) -> dict[str, re.Pattern[str]]:
+        """One compiled pattern per theme (applied to lower-cased text)."""
+        return {theme: re.compile(_alternation(terms)) for theme, terms in self.themes.items()}
+
+    @cached_property
+    def ignore_pattern(self) -> re.Pattern[str] | None:
+        """The pattern of all ``ignore`` words, or ``None``."""
+        return re.compile(_alternation(self.ignore)) if self.ignore else None
+
+    def tag(self, texts: pd.Series) -> pd.DataFrame:
+        """Booleans per theme for ``texts`` (any language routing is the caller's)."""
+        lowered = texts.astype("str").fillna("").str.lower()
+        if self.ignore_pattern is not None:
+            lowered = lowered.str.replace(self.ignore_pattern.pattern, " ", regex=True)
+        columns = {
+            theme: lowered.str.contains(pattern.pattern, regex=True).fillna(False).astype(bool)
+            for theme, pattern in self.patterns.items()
+        }
+        return pd.DataFrame(columns, index=texts.index)
+
+
+def load_taxonomy(
+    language: str,
+    *,
+    extend: str | Path | None = None,
+    replace: str | Path | None = None,
+) -> Taxonomy:
+    """Load the built-in taxonomy of ``language``, extended or replaced by a workspace file.
+
+    Parameters
+    ----------
+    language
+        ``en``, ``de`` or ``da``; any code is allowed with ``replace``.
+    extend
+        A taxonomy file whose themes and terms are added to the built-in ones (new themes are
+        appended; terms of an existing theme are added after its own).
+    replace
+        A taxonomy file used instead of the built-in one.
+
+    Raises
+    ------
+    WorkspaceError
+        A file is missing, is not valid YAML, or has an unknown key, a bad theme id or a bad
+        term; the error names the file, the line and the key.
+    ParameterError
+        ``language`` has no built-in taxonomy and no ``replace`` is given, or both ``extend``
+        and ``replace`` are given.
+    """
+    if extend is not None and replace is not None:
+        raise ParameterError("give extend or replace, not both.")
+    if replace is not None:
+        own = _read(Path(replace))
+        return _merge(load_taxonomy(language), own.taxonomy) if own.extends else own.taxonomy
+    if language not in LANGUAGES:
+        raise ParameterError(
+            f"language must be one of {', '.join(LANGUAGES)}; got {language!r}."
+            + did_you_mean(language, LANGUAGES)
+        )
+    from cxlib.resources import templates_dir
+
+    base = _read(templates_dir() / "themes" / f"{language}.yaml").taxonomy
+    return base if extend is None else _merge(base, _read(Path(extend)).taxonomy)
+
+
+def workspace_taxonomies(workspace: Any) -> dict[str, Taxonomy]:
+    """The taxonomies of a :class:`cxlib.workspace.Workspace` (its ``themes`` key).
+
+    A file listed under ``themes`` replaces the built-in taxonomy of its language, or extends
+    it when the file says ``extends: default``; languages not listed use the built-in one.
+    """
+    configured = dict(workspace.config.get("themes") or {})
+    result = {language: load_taxonomy(language) for language in LANGUAGES}
+    for language, path in configured.items():
+        own = _read(Path(workspace.root) / str(path))
+        result[language] = _merge(result[language], own.taxonomy) if own.extends else own.taxonomy
+    return result
+
+
+@dataclass(frozen=True)
+class _Read:
+    taxonomy: Taxonomy
+    extends: bool
+
+
+def _read(path: Path) -> _Read:
+    """Read and validate a taxonomy file."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError
+
+    try:
+        document = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise WorkspaceError(
+            "theme taxonomy file not found.", file=path, hint="Check the path under 'themes'."
+        ) from None
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise WorkspaceError(
+            f"is not valid YAML: {exc.problem or exc.context or 'malformed YAML'}.",
+            file=path,
+            line=None if mark is None else mark.line + 1,
+            hint="Check indentation and quoting (quote terms that start with '*').",
+        ) from None
+
+    def fail(message: str, key: str, node: Any, part: Any, hint: str) -> WorkspaceError:
+        line = None
+        try:
+            line = (node.lc.item(part) if isinstance(part, int) else node.lc.key(part))[0] + 1
+        except (AttributeError, KeyError, IndexError, TypeError):
+            line = None
+        return WorkspaceError(message, file=path, key=key, line=line, hint=hint)
+
+    if not isinstance(document, Mapping) or not isinstance(document.get("themes"), Mapping):
+        raise WorkspaceError(
+            "a theme taxonomy must be a mapping with a 'themes' mapping (theme id → terms).",
+            file=path,
+            line=1,
+            key="themes",
+            hint="Start from templates/themes/en.yaml.",
+        )
+    for key in document:
+        if key not in _TOP_KEYS:
+            raise fail(
+                f"unknown key {key!r}.{did_you_mean(str(key), _TOP_KEYS)}",
+                str(key),
+                document,
+                key,
+                f"Allowed keys: {', '.join(_TOP_KEYS)}.",
+            )
+    lists: dict[str, tuple[str, ...]] = {}
+    for name in ("ignore", "stopwords"):
+        lists[name] = _terms(document.get(name) or [], name, document, name, fail)
+    themes: dict[str, tuple[str, ...]] = {}
+    for theme, terms in document["themes"].items():
+        if not isinstance(theme, str) or not _THEME_ID.match(theme):
+            raise fail(
+                f"theme id {theme!r} must be lower-case letters, digits and '_'.",
+                f"themes.{theme}",
+                document["themes"],
+                theme,
+                "Theme ids are English and the same in every language (delivery, price…).",
+            )
+        themes[theme] = _terms(terms, f"themes.{theme}", document["themes"], theme, fail)
+    taxonomy = Taxonomy(
+        language=str(document.get("language", path.stem)),
+        themes=themes,
+        ignore=lists["ignore"],
+        stopwords=lists["stopwords"],
+        sources=(str(path),),
+    )
+    if "extends" in document and document["extends"] != "default":
+        raise fail(
+            f"extends must be 'default'; got {document['extends']!r}.",
+            "extends",
+            document,
+            "extends",
+            "Remove the key to replace the built-in taxonomy.",
+        )
+    return _Read(taxonomy, "extends" in document)
+
+
+def _terms(value: Any, key: str, parent: Any, part: Any, fail: Any) -> tuple[str, ...]:
+    hint = "Terms are lists of lower-case words: word, stem*, *end, *part* or 'two words'."
+    if not isinstance(value, list) or not value:
+        raise fail(f"{key} must be a non-empty list of terms.", key, parent, part, hint)
+    out = []
+    for i, term in enumerate(value):
+        text = str(term).strip().lower() if isinstance(term, str) else None
+        if text is None or not _TERM.match(text):
+            raise fail(f"{key}[{i}]: bad term {term!r}.", f"{key}[{i}]", value, i, hint)
+        out.append(text)
+    return tuple(out)
+
+
+def _merge(base: Taxonomy, own: Taxonomy) -> Taxonomy:
+    themes = {theme: tuple(terms) for theme, terms in base.themes.items()}
+    for theme, terms in own.themes.items():
+        known = themes.get(theme, ())
+        themes[theme] = known + tuple(t for t in terms if t not in known)
+    return Taxonomy(
+        language=base.language,
+        themes=themes,
+        ignore=base.ignore + own.ignore,
+        stopwords=base.stopwords + own.stopwords,
+        sources=base.sources + own.sources,
+    )
+
+
+def _languages(frame: pd.DataFrame, column: str, default: str, known: Sequence[str]) -> pd.Series:
+    """Each row's taxonomy language: the first two letters of ``column`` (``de-DE`` → ``de``),
+    or ``default`` when missing or without a taxonomy."""
+    if column not in frame.columns:
+        return pd.Series(default, index=frame.index)
+    codes = frame[column].astype("str").str.strip().str.lower().str[:2]
+    return codes.where(codes.isin(list(known)), default).fillna(default)
+
+
+def tag_themes(
+    frame: pd.DataFrame,
+    *,
+    text: str = "comment",
+    language_column: str = "language",
+    default_language: str = "en",
+    taxonomies: Mapping[str, Taxonomy] | None = None,
+) -> pd.DataFrame:
+    """Tag each row's text with the themes of its language's taxonomy.
+
+    Parameters
+    ----------
+    frame
+        A pandas frame with a text column; it is not changed.
+    text
+        The text column (comments, ticket text, feedback text).
+    language_column
+        Each row's language (``en``, ``de``, ``da``; ``de-DE`` counts as ``de``). Rows with a
+        missing or unknown language, or a frame without that column, use ``default_language``.
+    taxonomies
+        Language → :class:`Taxonomy`; the built-in ones by default (see also
+        :func:`workspace_taxonomies`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One boolean column per theme (the union of all languages' themes, in order of first
+        appearance), indexed like ``frame``; a theme absent from a language is False there.
+    """
+    tax = dict(taxonomies) if taxonomies is not None else {c: load_taxonomy(c) for c in LANGUAGES}
+    if default_language not in tax:
+        raise ParameterError(
+            f"default_language must be one of {', '.join(tax)}; got {default_language!r}."
+        )
+    if text not in frame.columns:
+        raise ParameterError(
+            f"text column '{text}' is not a column of the data.{did_you_mean(text, frame.columns)}"
+        )
+    themes = list(dict.fromkeys(t for taxonomy in tax.values() for t in taxonomy.themes))
+    out = pd.DataFrame(False, index=frame.index, columns=themes)
+    languages = _languages(frame, language_column, default_language, list(tax))
+    for language, taxonomy in tax.items():
+        mask = (languages == language).to_numpy()
+        if mask.any():
+            tags = taxonomy.tag(frame.loc[mask, text])
+            out.loc[mask, list(tags.columns)] = tags.to_numpy()
+    return out.astype(bool)
+
+
+def _has_text(frame: pd.DataFrame, text: str) -> pd.Series:
+    return frame[text].astype("str").str.strip().fillna("").str.len().gt(0)
+
+
+def theme_frequency(
+    frame: pd.DataFrame,
+    tags: pd.DataFrame,
+    *,
+    by: Sequence[str] = (),
+    grain: str | None = None,
+    text: str = "comment",
+    timestamp: str = "submitted_at",
+    timezone: str = "UTC",
+    confidence: float = 0.95,
+    min_n: int = MIN_N,
+) -> pd.DataFrame:
+    """Share of comments that mention each theme, by group and period.
+
+    ``share`` = hits / n in percent, where n counts rows with a non-empty ``text`` and hits
+    those tagged with the theme; ``ci_low``/``ci_high`` are the Wilson score interval
+    (Wilson 1927) in percent; ``flags`` holds ``small_n`` when n < ``min_n``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: the ``by`` keys, ``period`` (with a grain), ``theme``, ``n``, ``hits``,
+        ``share``, ``ci_low``, ``ci_high``, ``flags``; sorted by keys, then share descending.
+    """
+    z = _stats.z_value(confidence)
+    extra = [c for c in (*by, timestamp) if c in frame.columns]
+    data = frame[extra].copy()
+    data["_n"] = _has_text(frame, text).astype("int64")
+    columns = {f"_t{i}": theme for i, theme in enumerate(tags.columns)}
+    for column, theme in columns.items():
+        data[column] = (tags[theme].to_numpy() & data["_n"].to_numpy().astype(bool)).astype("int64")
+    import narwhals as nw
+
+    prepared, keys = prepare(
+        data, needed=["_n"], by=by, grain=grain, timestamp=timestamp, timezone=timezone
+    )
+    sums = {c: nw.col(c).sum() for c in ["_n", *columns]}
+    counts = aggregate(prepared, keys, sums, grain=grain)
+    out_keys = group_keys(by, grain)
+    long = counts.melt(id_vars=[*out_keys, "_n"], var_name="theme", value_name="hits")
+    long["theme"] = long["theme"].map(columns)
+    long = long.rename(columns={"_n": "n"})
+    low, high = _stats.wilson(long["hits"], long["n"], z)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        long["share"] = 100 * long["hits"].to_numpy(float) / long["n"].to_numpy(float)
+    long["ci_low"], long["ci_high"] = 100 * low, 100 * high
+    long["flags"] = np.where(long["n"] < min_n, "small_n", "")
+    order = [*out_keys, "share"]
+    long = long.sort_values(order, ascending=[True] * len(out_keys) + [False], kind="stable")
+    columns_out = [*out_keys, "theme", "n", "hits", "share", "ci_low", "ci_high", "flags"]
+    return long[columns_out].reset_index(drop=True)
+
+
+def theme_impact(
+    frame: pd.DataFrame, tags: pd.DataFrame, *, score: str = "nps", text: str = "comment"
+) -> pd.DataFrame:
+    """Detractors per theme and the NPS points the total would gain without them.
+
+    With N answers with a score, P promoters (9–10), D detractors (0–6), NPS = 100 (P − D) / N.
+    For a theme t with ``d_t`` detractors whose comment mentions t:
+
+    * ``detractor_share`` = 100 d_t / n_t, with n_t the scored comments that mention t;
+    * ``nps_without`` = 100 (P − (D − d_t)) / (N − d_t): the NPS with those detractors left out;
+    * ``points`` = ``nps_without`` − ``nps``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``theme``, ``n`` (n_t), ``detractors`` (d_t), ``detractor_share``, ``nps``,
+        ``nps_without``, ``points``; sorted by points, largest first.
+    """
+    if score not in frame.columns:
+        raise ParameterError(
+            f"score column '{score}' is not a column of the data."
+            + did_you_mean(score, frame.columns)
+        )
+    values = pd.to_numeric(frame[score], errors="coerce")
+    scored = values.notna().to_numpy()
+    detractor = (values <= 6).to_numpy() & scored
+    total, promoters, detractors = scored.sum(), (values >= 9).sum(), detractor.sum()
+    commented = _has_text(frame, text).to_numpy() & scored
+    hits = tags.to_numpy(bool) & commented[:, None]
+    n_t = hits.sum(axis=0).astype(float)
+    d_t = (hits & detractor[:, None]).sum(axis=0).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        nps = 100 * (promoters - detractors) / total if total else np.nan
+        without = 100 * (promoters - (detractors - d_t)) / (total - d_t)
+        share = 100 * d_t / n_t
+    out = pd.DataFrame(
+        {
+            "theme": list(tags.columns),
+            "n": n_t.astype(int),
+            "detractors": d_t.astype(int),
+            "detractor_share": share,
+            "nps": nps,
+            "nps_without": without,
+            "points": without - nps,
+        }
+    )
+    return out.sort_values("points", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def example_verbatims(
+    frame: pd.DataFrame,
+    tags: pd.DataFrame,
+    theme: str,
+    *,
+    k: int = 3,
+    text: str = "comment",
+    order: str = "shortest",
+    timestamp: str = "submitted_at",
+    min_words: int = 5,
+    kinds: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Up to ``k`` comments mentioning ``theme``, redacted (:func:`cxlib.privacy.redact_series`).
+
+    ``order="shortest"``: the shortest comments with at least ``min_words`` words (informative
+    but quick to read; if fewer qualify, shorter ones fill up), ties in row order.
+    ``order="recent"``: the newest by ``timestamp``. Identical texts are shown once.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``row`` (the frame's index label), ``text`` (redacted) and ``timestamp`` when
+        the frame has it.
+    """
+    from cxlib.privacy import redact_series
+
+    if theme not in tags.columns:
+        raise ParameterError(f"theme {theme!r} is not tagged.{did_you_mean(theme, tags.columns)}")
+    if order not in ("shortest", "recent"):
+        raise ParameterError(f"order must be 'shortest' or 'recent'; got {order!r}.")
+    mask = tags[theme].to_numpy(bool) & _has_text(frame, text).to_numpy()
+    chosen = frame.loc[mask, [c for c in (text, timestamp) if c in frame.columns]].copy()
+    chosen["_text"] = chosen[text].astype("str").str.strip()
+    chosen = chosen.drop_duplicates("_text")
+    if order == "recent" and timestamp in chosen.columns:
+        chosen = chosen.sort_values(timestamp, ascending=False, kind="stable")
+    else:
+        words = chosen["_text"].str.split().str.len()
+        chosen = chosen.assign(_short=words < min_words, _len=chosen["_text"].str.len())
+        chosen = chosen.sort_values(["_short", "_len"], kind="stable")
+    chosen = chosen.head(k)
+    redacted = (
+        redact_series(chosen["_text"])
+        if kinds is None
+        else redact_series(chosen["_text"], kinds=kinds)
+    )
+    out = pd.DataFrame({"row": chosen.index, "text": redacted.to_numpy()})
+    if timestamp in chosen.columns:
+        out["timestamp"] = chosen[timestamp].to_numpy()
+    return out
+
+
+def suggest_terms(
+    texts: pd.Series, taxonomy: Taxonomy, *, k: int = 20, topics: int = 5, seed: int = 0
+) -> pd.DataFrame:
+    """Frequent words that no theme of ``taxonomy`` covers yet: candidates for new terms.
+
+    Words (2+ letters, not in the taxonomy's ``stopwords``, in ≥ 2 texts and ≤ 50 % of them) are
+    weighted by TF-IDF; NMF (scikit-learn, ``init="nndsvda"``, ``random_state=seed``) splits
+    the matrix W·H into ``topics`` groups. A word's score is Σ_topics (Σ_docs W[:, t]) · H[t, w]
+    — its share of the whole reconstructed weight; words a theme already matches are dropped.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``term``, ``score``, ``topic`` (the topic where it weighs most), ``documents``; the
+        ``k`` best, deterministic for a seed.
+    """
+    try:
+        from sklearn.decomposition import NMF
+        from sklearn.feature_extraction.text import TfidfVectorizer
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise ImportError("suggest_terms needs scikit-learn: pip install scikit-learn") from exc
+    docs = texts.dropna().astype("str").str.lower()
+    docs = docs[docs.str.strip().str.len() > 0]
+    empty = pd.DataFrame({"term": [], "score": [], "topic": [], "documents": []})
+    if len(docs) < 2:
+        return empty
+    vectorizer = TfidfVectorizer(
+        token_pattern=r"(?u)\b[^\W\d_]{2,}\b",
+        stop_words=list(taxonomy.stopwords) or None,
+        min_df=2,
+        max_df=0.5,
+    )
+    try:
+        matrix = vectorizer.fit_transform(docs.tolist())
+    except ValueError:  # no word survives min_df/max_df
+        return empty
+    vocabulary = pd.Series(vectorizer.get_feature_names_out())
+    n_topics = max(1, min(topics, matrix.shape[0], matrix.shape[1]))
+    model = NMF(n_components=n_topics, init="nndsvda", random_state=seed, max_iter=400)
+    weights = model.fit_transform(matrix)
+    components = model.components_
+    score = (weights.sum(axis=0)[:, None] * components).sum(axis=0)
+    covered = taxonomy.tag(vocabulary).any(axis=1).to_numpy()
+    frame = pd.DataFrame(
+        {
+            "term": vocabulary,
+            "score": score / score.sum() if score.sum() else score,
+            "topic": components.argmax(axis=0),
+            "documents": np.asarray((matrix > 0).sum(axis=0)).ravel(),
+        }
+    )
+    frame = frame[~covered].sort_values(["score", "term"], ascending=[False, True])
+    return frame.head(k).reset_index(drop=True)
