@@ -13,6 +13,8 @@ import time
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cxlib.demo_texts import LANGUAGES, SENTENCES
 from cxlib.themes import load_taxonomy, tag_themes
@@ -42,9 +44,10 @@ def main() -> None:
     patterns = {code: tax.patterns for code, tax in taxonomies.items()}  # compile once
     start = time.perf_counter()
     for code in LANGUAGES:
-        texts = frame.loc[frame["language"] == code, "comment"].str.lower()
+        texts = pa.array(frame.loc[frame["language"] == code, "comment"].to_numpy(object))
+        lowered = pc.utf8_lower(texts)
         for pattern in patterns[code].values():
-            texts.str.contains(pattern.pattern, regex=True)
+            pc.match_substring_regex(lowered, pattern.pattern)
     baseline = time.perf_counter() - start
     start = time.perf_counter()
     tags = tag_themes(frame, taxonomies=taxonomies)

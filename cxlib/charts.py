@@ -170,3 +170,51 @@ def chart_svg(chart: alt.TopLevelMixin) -> str:
 
     svg: str = vl_convert.vegalite_to_svg(chart.to_dict())
     return svg
+
+
+def quadrant_chart(rows: pd.DataFrame, tr: Translator) -> alt.TopLevelMixin:
+    """Importance–performance chart of key drivers: where to act first.
+
+    Parameters
+    ----------
+    rows
+        :attr:`cxlib.drivers.DriverResult.rows`; ``label`` (the driver's readable name),
+        ``importance_shapley``, ``performance`` and ``quadrant`` are used.
+    """
+    data = rows.assign(
+        importance=100 * rows["importance_shapley"] / rows["importance_shapley"].sum(),
+        quadrant_label=[tr(f"quadrant.{q}") for q in rows["quadrant"]],
+    )[["label", "importance", "performance", "quadrant_label", "n"]].round(2)
+    x = alt.X("performance:Q", title=tr("drivers.performance"), scale=alt.Scale(zero=False))
+    y = alt.Y("importance:Q", title=tr("drivers.importance"), scale=alt.Scale(zero=False))
+    points = (
+        alt.Chart(data)
+        .mark_point(size=90, filled=True)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color("quadrant_label:N", title=tr("drivers.quadrant")),
+            tooltip=[
+                alt.Tooltip("label:N", title=tr("journey.touchpoint")),
+                alt.Tooltip("importance:Q", title=tr("drivers.importance"), format=".1f"),
+                alt.Tooltip("performance:Q", title=tr("drivers.performance"), format=".2f"),
+                alt.Tooltip("quadrant_label:N", title=tr("drivers.quadrant")),
+                alt.Tooltip("n:Q", title=tr("chart.n"), format=","),
+            ],
+        )
+    )
+    labels = (
+        alt.Chart(data).mark_text(align="left", dx=7, fontSize=11).encode(x=x, y=y, text="label:N")
+    )
+    means = pd.DataFrame(
+        {"importance": [data["importance"].mean()], "performance": [data["performance"].mean()]}
+    )
+    vertical = (
+        alt.Chart(means).mark_rule(strokeDash=[4, 4], color="#adb5bd").encode(x="performance:Q")
+    )
+    horizontal = (
+        alt.Chart(means).mark_rule(strokeDash=[4, 4], color="#adb5bd").encode(y="importance:Q")
+    )
+    return alt.layer(vertical, horizontal, points, labels).properties(
+        title=tr("drivers.chart_title"), height=320
+    )

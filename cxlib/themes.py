@@ -125,15 +125,22 @@ class Taxonomy:
         return re.compile(_alternation(self.ignore)) if self.ignore else None
 
     def tag(self, texts: pd.Series) -> pd.DataFrame:
-        """Booleans per theme for ``texts`` (any language routing is the caller's)."""
-        lowered = texts.astype("str").fillna("").str.lower()
+        """Booleans per theme for ``texts`` (any language routing is the caller's).
+
+        The patterns run in pyarrow's compute kernels (RE2), one pass per theme.
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        values = pa.array(texts.astype("str"), type=pa.large_string(), from_pandas=True)
+        lowered = pc.utf8_lower(values.fill_null(""))
         if self.ignore_pattern is not None:
-            lowered = lowered.str.replace(self.ignore_pattern.pattern, " ", regex=True)
+            lowered = pc.replace_substring_regex(lowered, self.ignore_pattern.pattern, " ")
         columns = {
-            theme: lowered.str.contains(pattern.pattern, regex=True).fillna(False).astype(bool)
+            theme: pc.match_substring_regex(lowered, pattern.pattern).to_numpy(zero_copy_only=False)
             for theme, pattern in self.patterns.items()
         }
-        return pd.DataFrame(columns, index=texts.index)
+        return pd.DataFrame(columns, index=texts.index, dtype=bool)
 
 
 def load_taxonomy(
@@ -246,7 +253,7 @@ def _read(path: Path) -> _Read:
             )
     lists: dict[str, tuple[str, ...]] = {}
     for name in ("ignore", "stopwords"):
-        lists[name] = _terms(document.get(name) or [], name, document, name, fail)
+        lists[name] = _terms(document.get(name, []), name, document, name, fail, empty=True)
     themes: dict[str, tuple[str, ...]] = {}
     for theme, terms in document["themes"].items():
         if not isinstance(theme, str) or not _THEME_ID.match(theme):
@@ -276,9 +283,11 @@ def _read(path: Path) -> _Read:
     return _Read(taxonomy, "extends" in document)
 
 
-def _terms(value: Any, key: str, parent: Any, part: Any, fail: Any) -> tuple[str, ...]:
+def _terms(
+    value: Any, key: str, parent: Any, part: Any, fail: Any, *, empty: bool = False
+) -> tuple[str, ...]:
     hint = "Terms are lists of lower-case words: word, stem*, *end, *part* or 'two words'."
-    if not isinstance(value, list) or not value:
+    if not isinstance(value, list) or not (value or empty):
         raise fail(f"{key} must be a non-empty list of terms.", key, parent, part, hint)
     out = []
     for i, term in enumerate(value):

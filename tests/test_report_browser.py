@@ -60,7 +60,7 @@ def test_report_opens_offline_and_every_chart_draws(
     expected_charts = {
         "00_overview": 1,
         "01_goals": 0,
-        "02_current_state": 4,
+        "02_current_state": 5,
         "03_journey_map": 0,
         "04_kpi_tracking": 1,
     }[path.stem]

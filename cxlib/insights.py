@@ -1,0 +1,87 @@
+"""The current-state page's analysis sections: what drives the experience.
+
+Key drivers (:mod:`cxlib.drivers`) of the survey's outcome by touchpoint rating, shown as an
+importance–performance chart and table; every figure with its n and interval.
+"""
+
+from __future__ import annotations
+
+from cxlib import charts, views
+from cxlib.drivers import QUADRANTS, default_outcome, key_drivers
+from cxlib.errors import CxError
+from cxlib.page import Page
+
+#: Bootstrap resamples for the intervals on a page (the CLI's default is 200).
+RESAMPLES = 100
+#: Listwise analysis needs this many complete answers per driver; else pairwise is used.
+COMPLETE_PER_DRIVER = 10
+
+
+def drivers_section(page: Page) -> None:
+    """Show the key drivers of the main survey outcome: quadrant chart, table, method notes."""
+    tr = page.tr
+    page.show(views.heading(tr("drivers.heading")))
+    if not page.has("responses"):
+        page.show(views.notice(tr("note.no_responses"), warning=True))
+        return
+    selection = page.select("responses")
+    frame = selection.frame
+    ratings = [c for c in frame.columns if c.startswith("rating_")]
+    scores = [c for c in ("nps", "csat", "ces", "satisfied") if c in frame.columns]
+    if len(ratings) < 2 or not scores:
+        page.show(views.notice(tr("drivers.not_possible")))
+        return
+    outcome = default_outcome(scores)
+    complete = len(frame[[outcome, *ratings]].dropna())
+    missing = "listwise" if complete >= COMPLETE_PER_DRIVER * len(ratings) else "pairwise"
+    try:
+        result = key_drivers(
+            frame, outcome=outcome, drivers=ratings, missing=missing, resamples=RESAMPLES, seed=0
+        )
+    except CxError as error:
+        page.show(views.notice(tr("drivers.failed", problem=error.one_line()), warning=True))
+        return
+    rows = result.rows.assign(
+        label=[tr.label("touchpoint", d.removeprefix("rating_")) for d in result.rows["driver"]]
+    )
+    share = 100 / result.r2 if result.r2 > 0 else 0.0
+    table_rows = [
+        (
+            r["label"],
+            tr.number(r["importance_shapley"] * share, digits=1),
+            f"{tr.number(r['importance_shapley_ci_low'] * share, digits=1)} … "
+            f"{tr.number(r['importance_shapley_ci_high'] * share, digits=1)}",
+            tr.number(r["importance_relative_weight"] * share, digits=1),
+            tr.number(r["performance"], digits=2),
+            tr.number(r["n"]),
+            tr(f"quadrant.{r['quadrant']}"),
+        )
+        for _, r in rows.sort_values("importance_shapley", ascending=False).iterrows()
+    ]
+    headers = [
+        tr("journey.touchpoint"),
+        tr("drivers.shapley"),
+        tr("table.interval"),
+        tr("drivers.relative_weight"),
+        tr("drivers.performance"),
+        tr("table.n"),
+        tr("drivers.quadrant"),
+    ]
+    notes = [tr(f"drivers.flag.{flag}") for flag in result.flags]
+    fix_first = [r["label"] for _, r in rows.iterrows() if r["quadrant"] == QUADRANTS[0]]
+    page.show(
+        page.note_html(selection.notes),
+        views.paragraph(
+            tr(
+                "drivers.intro",
+                outcome=tr.label("metric", outcome),
+                r2=tr.number(100 * result.r2, digits=1),
+                n=tr.number(result.n),
+                method=tr(f"drivers.{missing}"),
+            )
+        ),
+        charts.chart_html(charts.quadrant_chart(rows, tr)),
+        views.table(headers, table_rows, numeric=frozenset({1, 3, 4, 5})),
+        views.notice(tr("drivers.fix_first", names=", ".join(fix_first) or "–")),
+        *(views.notice(note, warning=True) for note in notes),
+    )
