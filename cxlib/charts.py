@@ -218,3 +218,66 @@ def quadrant_chart(rows: pd.DataFrame, tr: Translator) -> alt.TopLevelMixin:
     return alt.layer(vertical, horizontal, points, labels).properties(
         title=tr("drivers.chart_title"), height=320
     )
+
+
+def theme_impact_chart(impact: pd.DataFrame, tr: Translator) -> alt.TopLevelMixin:
+    """Bars: how many NPS points each complaint theme's detractors cost, largest first.
+
+    Parameters
+    ----------
+    impact
+        :func:`cxlib.themes.theme_impact` with a readable ``label`` column added.
+    """
+    data = impact[["label", "points", "n", "detractors", "detractor_share"]].round(2)
+    order = data.sort_values("points", ascending=False)["label"].tolist()
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("label:N", sort=order, title=tr("themes.theme")),
+            x=alt.X("points:Q", title=tr("themes.points")),
+            tooltip=[
+                alt.Tooltip("label:N", title=tr("themes.theme")),
+                alt.Tooltip("points:Q", title=tr("themes.points"), format=".1f"),
+                alt.Tooltip("n:Q", title=tr("themes.comments"), format=","),
+                alt.Tooltip("detractor_share:Q", title=tr("themes.detractor_share"), format=".1f"),
+            ],
+        )
+        .properties(title=tr("themes.impact_title"), height=max(80, 24 * len(data)))
+    )
+
+
+def themes_over_time_chart(frequency: pd.DataFrame, tr: Translator) -> alt.TopLevelMixin:
+    """Lines: share of comments mentioning each theme by month.
+
+    Parameters
+    ----------
+    frequency
+        :func:`cxlib.themes.theme_frequency` with ``grain="month"`` and a ``label`` column.
+    """
+    data = frequency.assign(
+        month=pd.to_datetime(frequency["period"] + "-01").dt.strftime("%Y-%m-%d")
+    )[["month", "period", "label", "share", "ci_low", "ci_high", "n"]].round(2)
+    return (
+        alt.Chart(data)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(
+                "month:T",
+                timeUnit="utcyearmonth",
+                title=tr("chart.month"),
+                axis=alt.Axis(format="%b %Y"),
+            ),
+            y=alt.Y("share:Q", title=tr("themes.share")),
+            color=alt.Color("label:N", title=tr("themes.theme")),
+            tooltip=[
+                alt.Tooltip("period:N", title=tr("chart.period")),
+                alt.Tooltip("label:N", title=tr("themes.theme")),
+                alt.Tooltip("share:Q", title=tr("themes.share"), format=".1f"),
+                alt.Tooltip("ci_low:Q", title=tr("chart.ci_low"), format=".1f"),
+                alt.Tooltip("ci_high:Q", title=tr("chart.ci_high"), format=".1f"),
+                alt.Tooltip("n:Q", title=tr("themes.comments"), format=","),
+            ],
+        )
+        .properties(title=tr("themes.over_time_title"))
+    )

@@ -85,3 +85,59 @@ def drivers_section(page: Page) -> None:
         views.notice(tr("drivers.fix_first", names=", ".join(fix_first) or "–")),
         *(views.notice(note, warning=True) for note in notes),
     )
+
+
+#: Themes shown over time and with example comments.
+TOP_THEMES = 5
+EXAMPLES = 3
+
+
+def themes_section(page: Page) -> None:
+    """Show complaint themes: what each costs in NPS, how often they come up, example comments.
+
+    Comments are tagged in their own language (the ``language`` column, else the workspace's);
+    example comments come from detractors and are redacted (:mod:`cxlib.privacy`).
+    """
+    from cxlib import themes
+
+    tr = page.tr
+    page.show(views.heading(tr("themes.heading")))
+    if not page.has("responses") or not page.maps("responses", "comment"):
+        page.show(views.notice(tr("themes.no_comments")))
+        return
+    selection = page.select("responses")
+    frame = selection.frame
+    tags = themes.tag_themes(frame, default_language=page.workspace.language)
+
+    def label(theme: str) -> str:
+        return tr.label("theme", theme)
+
+    parts = [page.note_html(selection.notes)]
+    if "nps" in frame.columns:
+        impact = themes.theme_impact(frame, tags).head(10)
+        impact = impact.assign(label=[label(t) for t in impact["theme"]])
+        parts += [
+            views.paragraph(tr("themes.impact_intro")),
+            charts.chart_html(charts.theme_impact_chart(impact, tr)),
+        ]
+        top = impact["theme"].head(TOP_THEMES).tolist()
+    else:
+        counts = tags.sum().sort_values(ascending=False)
+        top = counts.index[:TOP_THEMES].tolist()
+    if "submitted_at" in frame.columns:
+        frequency = themes.theme_frequency(
+            frame, tags, grain="month", timezone=page.workspace.timezone
+        )
+        frequency = frequency[frequency["theme"].isin(top)]
+        frequency = frequency.assign(label=[label(t) for t in frequency["theme"]])
+        parts.append(charts.chart_html(charts.themes_over_time_chart(frequency, tr)))
+    unhappy = frame[frame["nps"] <= 6] if "nps" in frame.columns else frame
+    for theme in top[:EXAMPLES]:
+        examples = themes.example_verbatims(unhappy, tags.loc[unhappy.index], theme, k=EXAMPLES)
+        if len(examples):
+            parts += [
+                views.heading(tr("themes.examples", theme=label(theme)), 3),
+                views.quotes(examples["text"].tolist()),
+            ]
+    parts.append(views.notice(tr("themes.privacy")))
+    page.show(*parts)

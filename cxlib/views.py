@@ -72,6 +72,11 @@ def chips(values: Iterable[str]) -> str:
     return '<ul class="cx-values">' + "".join(f"<li>{esc(v)}</li>" for v in values) + "</ul>"
 
 
+def quotes(texts: Iterable[str]) -> str:
+    """Customer comments as a list of quotations (pass them redacted: cxlib.privacy)."""
+    return '<ul class="cx-quotes">' + "".join(f"<li>{esc(t)}</li>" for t in texts) + "</ul>"
+
+
 def table(
     headers: Sequence[str], rows: Iterable[Sequence[object]], numeric: frozenset[int] = frozenset()
 ) -> str:

@@ -60,7 +60,7 @@ def test_report_opens_offline_and_every_chart_draws(
     expected_charts = {
         "00_overview": 1,
         "01_goals": 0,
-        "02_current_state": 5,
+        "02_current_state": 7,
         "03_journey_map": 0,
         "04_kpi_tracking": 1,
     }[path.stem]
@@ -96,3 +96,19 @@ def test_months_are_the_workspace_months_in_any_browser_zone(
         assert page.inner_text("table.cx-table tbody tr:first-child td:first-child") == "2024-11"
     finally:
         context.close()
+
+
+def test_no_planted_personal_data_in_any_report(reports: list[Path], demo_workspace: Path) -> None:
+    import re
+
+    import pandas as pd
+
+    comments = pd.read_csv(demo_workspace / "data" / "survey_responses.csv")["Comment"].dropna()
+    planted = comments[comments.str.contains(r"@example\.|\+4[59]|\d{2} \d{2} \d{2} \d{2}")]
+    assert len(planted) > 50, "the demo plants e-mail addresses and phone numbers in comments"
+    e_mail = re.compile(r"[\w.+-]+@example\.(?:com|org|net)")
+    phone = re.compile(r"\+4[59][\d ]{8,}|\b\d{2} \d{2} \d{2} \d{2}\b|\b01[5-7]\d[ -]?\d{6,8}\b")
+    for path in reports:
+        text = path.read_text(encoding="utf-8")
+        assert not e_mail.search(text), path.name
+        assert not phone.search(text), (path.name, phone.search(text))
