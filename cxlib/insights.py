@@ -107,7 +107,11 @@ def themes_section(page: Page) -> None:
         return
     selection = page.select("responses")
     frame = selection.frame
-    tags = themes.tag_themes(frame, default_language=page.workspace.language)
+    tags = themes.tag_themes(
+        frame,
+        default_language=page.workspace.language,
+        taxonomies=themes.workspace_taxonomies(page.workspace),
+    )
 
     def label(theme: str) -> str:
         return tr.label("theme", theme)

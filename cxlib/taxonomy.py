@@ -170,12 +170,20 @@ def workspace_taxonomies(workspace: Any) -> dict[str, Taxonomy]:
     """The taxonomies of a :class:`cxlib.workspace.Workspace` (its ``themes`` key).
 
     A file listed under ``themes`` replaces the built-in taxonomy of its language, or extends
-    it when the file says ``extends: default``; languages not listed use the built-in one.
+    it when the file says ``extends: default``; languages not listed use the built-in one. A
+    path is read relative to the workspace; ``templates/themes/<lang>.yaml`` that the workspace
+    does not hold names the built-in file.
     """
+    from cxlib.resources import templates_dir
+
     configured = dict(workspace.config.get("themes") or {})
     result = {language: load_taxonomy(language) for language in LANGUAGES}
     for language, path in configured.items():
-        own = _read(Path(workspace.root) / str(path))
+        own_path = Path(workspace.root) / str(path)
+        shipped = templates_dir().parent / str(path)
+        if not own_path.exists() and shipped.exists():
+            continue  # the built-in taxonomy, already loaded
+        own = _read(own_path)
         result[language] = _merge(result[language], own.taxonomy) if own.extends else own.taxonomy
     return result
 

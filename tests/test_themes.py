@@ -199,3 +199,27 @@ def test_demo_verbatims_are_redacted(demo) -> None:
         for order in ("shortest", "recent"):
             shown = example_verbatims(planted, tags, theme, k=10, order=order)
             assert not shown["text"].str.contains("@example|\\+49|\\+45|\\d{6}").any()
+
+
+def test_workspace_taxonomies_extend_replace_and_builtin_paths(tmp_path: Path) -> None:
+    from cxlib.taxonomy import workspace_taxonomies
+    from cxlib.workspace import load_workspace
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "r.csv").write_text("score,text\n9,ok\n", encoding="utf-8")
+    (tmp_path / "ours.yaml").write_text(
+        "version: 1\nlanguage: en\nextends: default\nthemes:\n  sustainability: [eco*, recycl*]\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "workspace.yaml").write_text(
+        "version: 1\nname: T\nsources:\n  responses: {path: data/r.csv, "
+        "columns: {nps: score, comment: text}}\n"
+        "themes: {en: ours.yaml, de: templates/themes/de.yaml}\n",
+        encoding="utf-8",
+    )
+    taxonomies = workspace_taxonomies(load_workspace(tmp_path))
+    assert "sustainability" in taxonomies["en"].themes and "delivery" in taxonomies["en"].themes
+    assert taxonomies["de"].themes == load_taxonomy("de").themes
+    comments = pd.DataFrame({"comment": ["Recycled packaging, late delivery"], "language": ["en"]})
+    tags = tag_themes(comments, taxonomies=taxonomies)
+    assert tags.loc[0, "sustainability"] and tags.loc[0, "delivery"]
