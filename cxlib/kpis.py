@@ -8,6 +8,11 @@ units: NPS −100…100, shares in percent, times in hours, means on the answer 
 Flags (documented list): ``small_n`` (fewer than ``min_n`` answers), ``suppressed`` (eNPS group
 below the privacy minimum; numbers missing), ``no_interval`` (a median time: no interval is
 computed).
+
+``n_effective`` (the last row column, added after the others so that none moves) is Kish's
+effective sample size (Σw)²/Σw² of a weighted survey KPI (a ``weight`` column in the
+responses); it equals ``n`` for unweighted KPIs and every non-survey KPI. See
+:mod:`cxlib.metrics`, "Survey weights".
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from cxlib.errors import ParameterError, did_you_mean
 from cxlib.metrics import MIN_N, Metric
 
 #: Columns of a KPI row, before the dimensions come in after ``period``.
-ROW_COLUMNS = ("kpi", "period", "n", "value", "ci_low", "ci_high", "unit", "flags")
+ROW_COLUMNS = ("kpi", "period", "n", "value", "ci_low", "ci_high", "unit", "flags", "n_effective")
 COMPARE_COLUMNS = ("change", "p_value", "p_adjusted", "significant")
 UNITS = ("nps", "percent", "hours", "score")
 
@@ -212,7 +217,8 @@ def kpi_series(
     Returns
     -------
     pandas.DataFrame
-        ``kpi, period, <by…>, n, value, ci_low, ci_high, unit, flags`` (see :data:`ROW_COLUMNS`);
+        ``kpi, period, <by…>, n, value, ci_low, ci_high, unit, flags, n_effective`` (see
+        :data:`ROW_COLUMNS`);
         for times ``value`` is the median and the interval is missing (flag ``no_interval``).
     """
     if isinstance(kpi, str):
@@ -238,8 +244,14 @@ def to_rows(
     if "median" in rows.columns:
         rows["value"], rows["ci_low"], rows["ci_high"] = rows["median"], np.nan, np.nan
         rows["flags"] = [",".join(filter(None, (f, "no_interval"))) for f in rows["flags"]]
+    if "n_effective" not in rows.columns:
+        rows["n_effective"] = rows["n"].astype("float64")
     rows["kpi"], rows["unit"] = kpi.id, kpi.unit
-    return rows[["kpi", "period", *by, "n", "value", "ci_low", "ci_high", "unit", "flags"]]
+    return rows[_row_columns(by)]
+
+
+def _row_columns(by: Sequence[str]) -> list[str]:
+    return ["kpi", "period", *by, "n", "value", "ci_low", "ci_high", "unit", "flags", "n_effective"]
 
 
 def _rating_columns(tables: Mapping[str, Any]) -> list[str]:
@@ -416,7 +428,7 @@ def _with_change(
 
 
 def _concat(rows: list[pd.DataFrame], by: list[str], *, compare: bool) -> pd.DataFrame:
-    columns = ["kpi", "period", *by, "n", "value", "ci_low", "ci_high", "unit", "flags"]
+    columns = _row_columns(by)
     if compare:
         columns += list(COMPARE_COLUMNS)
     if not rows:

@@ -8,9 +8,33 @@ engines agree to the last bit. Results are small pandas frames, whatever the eng
 PySpark frames work too; they are tested by the opt-in job ``make test-spark`` (docs/spark.md).
 
 Every result has the group keys (``by`` dimensions, then ``period`` with a grain), ``n``, the
-``value`` in display units (NPS −100…100, shares in percent 0–100, means on the answer scale),
-``ci_low``/``ci_high`` and ``flags`` (``small_n`` below ``min_n`` answers; ``suppressed`` for
-eNPS groups below the privacy minimum, whose numbers are then missing).
+``n_effective``, the ``value`` in display units (NPS −100…100, shares in percent 0–100, means on
+the answer scale), ``ci_low``/``ci_high`` and ``flags`` (``small_n`` below ``min_n`` effective
+answers; ``suppressed`` for eNPS groups below the privacy minimum, whose numbers are then missing).
+
+Survey weights
+--------------
+When the frame has a ``weight`` column (``weight="auto"``, the default) or a weight column is named
+with ``weight="<column>"``, every metric is weighted; ``weight=None`` ignores any weight column.
+Only answers with a non-missing weight count; a negative weight is a :class:`ParameterError`.
+With wᵢ the weights of the n answers of a group:
+
+* shares and NPS parts are weighted shares, p = Σw·1[promoter] / Σw (likewise d, hits), and
+  means are weighted means x̄ = Σw·x / Σw;
+* n is replaced in every interval and test by Kish's effective sample size
+  n_eff = (Σw)² / Σw² (Kish 1965, "Survey Sampling", Wiley; the design effect of unequal
+  weights, deff = n / n_eff). The counts the formulas use become effective counts p · n_eff:
+  adjusted Wald for the NPS with n' = n_eff + 3 and P' = p · n_eff + ¾ (Rocks 2016),
+  Wilson with n_eff, and the mean interval x̄ ± z · s/√n_eff with the weighted variance
+  s² = [Σw·x² − (Σw·x)²/Σw] / Σw · n_eff / (n_eff − 1) (reduces to the n − 1 sample
+  variance when all weights are equal);
+* the result keeps ``n`` (answers) and gives ``n_effective``; ``promoters``, ``detractors``
+  and ``hits`` are effective counts p · n_eff (floats) when weighted, answer counts otherwise;
+  ``small_n`` uses ``n_effective``, the eNPS privacy minimum the answers ``n``.
+
+Without weights n_eff = n and every number is exactly the unweighted one; multiplying all
+weights by a constant changes nothing. Only the sums Σw, Σw², Σw·1[…], Σw·x and Σw·x² leave the
+engine, so the engines agree (float sums: within 1e-9).
 """
 
 from __future__ import annotations
@@ -56,12 +80,15 @@ MIN_N = 30
 #: eNPS groups with fewer answers than this are suppressed (anonymity of employees).
 MIN_GROUP_EMPLOYEES = 5
 #: Result columns of :func:`nps`, after the group keys.
-NPS_COLUMNS = ("n", "promoters", "detractors", "value", "ci_low", "ci_high", "flags")
+NPS_COLUMNS = ("n", "n_effective", "promoters", "detractors", "value", "ci_low", "ci_high", "flags")
 #: Result columns of :func:`csat`, :func:`ces` and :func:`share`, after the group keys.
-SHARE_COLUMNS = ("n", "hits", "value", "ci_low", "ci_high", "flags")
+SHARE_COLUMNS = ("n", "n_effective", "hits", "value", "ci_low", "ci_high", "flags")
 #: Result columns of :func:`mean_score`, after the group keys.
-MEAN_COLUMNS = ("n", "value", "sd", "ci_low", "ci_high", "flags")
+MEAN_COLUMNS = ("n", "n_effective", "value", "sd", "ci_low", "ci_high", "flags")
 KINDS = ("nps", "share", "mean")
+#: The canonical survey-weight column, used when present (``weight="auto"``).
+WEIGHT = "weight"
+_NEGATIVE = "_weight_negative"
 
 
 @dataclass(frozen=True)
@@ -98,6 +125,7 @@ def compute(
     timezone: str = "UTC",
     confidence: float = 0.95,
     min_n: int = MIN_N,
+    weight: str | None = "auto",
 ) -> dict[str, pd.DataFrame]:
     """Compute several metrics in one pass over ``frame``; one result frame per metric name.
 
@@ -119,7 +147,10 @@ def compute(
     confidence
         Two-sided confidence level of the intervals.
     min_n
-        Groups with fewer answers get the flag ``small_n``.
+        Groups with fewer (effective) answers get the flag ``small_n``.
+    weight
+        ``"auto"``: weight by the ``weight`` column when the frame has one; a column name: weight
+        by that column (it must exist); ``None``: unweighted. See "Survey weights" above.
     """
     z = _stats.z_value(confidence)
     if min_n < 0:
@@ -131,7 +162,10 @@ def compute(
             )
         if spec.kind == "share" and spec.at_least is None:
             raise ParameterError(f"share of '{spec.column}' needs at_least (the lowest hit).")
-    needed = sorted({spec.column for spec in metrics.values()})
+    if weight == "auto":
+        columns = nw.from_native(frame).collect_schema().names()
+        weight = WEIGHT if WEIGHT in columns else None
+    needed = sorted({spec.column for spec in metrics.values()} | ({weight} if weight else set()))
     data, keys = prepare(
         frame,
         needed=needed,
@@ -143,21 +177,44 @@ def compute(
     )
     indicators: dict[str, nw.Expr] = {}
     for i, spec in enumerate(metrics.values()):
-        indicators.update(_indicators(f"_{i}", spec))
+        indicators.update(_indicators(f"_{i}", spec, weight))
+    if weight:
+        indicators[_NEGATIVE] = (nw.col(weight) < 0).cast(nw.Int64)
     data = data.with_columns(**indicators)
     sums = {name: nw.col(name).sum() for name in indicators}
     counts = aggregate(data, keys, sums, grain=grain)
     out_keys = group_keys(by, grain)
     if not out_keys and counts.empty:
         counts = pd.DataFrame({name: [0] for name in indicators})
+    if weight and counts[_NEGATIVE].fillna(0).sum() > 0:
+        raise ParameterError(
+            f"survey weights must be 0 or more; '{weight}' has "
+            f"{int(counts[_NEGATIVE].fillna(0).sum())} negative values.",
+            column=weight,
+        )
     return {
-        name: _finish(counts, out_keys, f"_{i}", spec, z, min_n)
+        name: _finish(counts, out_keys, f"_{i}", spec, z, min_n, weighted=bool(weight))
         for i, (name, spec) in enumerate(metrics.items())
     }
 
 
-def _indicators(prefix: str, spec: Metric) -> dict[str, nw.Expr]:
+def _indicators(prefix: str, spec: Metric, weight: str | None = None) -> dict[str, nw.Expr]:
     score = nw.col(spec.column)
+    if weight:
+        w = nw.col(weight).cast(nw.Float64)
+        present = ~score.is_null() & ~w.is_null()
+        w = nw.when(present).then(w).otherwise(0.0)
+        out = {f"{prefix}n": present.cast(nw.Int64), f"{prefix}w": w, f"{prefix}w2": w * w}
+        if spec.kind == "nps":
+            out[f"{prefix}p"] = w * (score >= 9).cast(nw.Float64)
+            out[f"{prefix}d"] = w * (score <= 6).cast(nw.Float64)
+        elif spec.kind == "share":
+            out[f"{prefix}h"] = w * (score >= spec.at_least).cast(nw.Float64)
+        else:
+            value = score.cast(nw.Float64)
+            out[f"{prefix}s"] = w * value
+            out[f"{prefix}q"] = w * value * value
+        return out
     out = {f"{prefix}n": (~score.is_null()).cast(nw.Int64)}
     if spec.kind == "nps":
         out[f"{prefix}p"] = (score >= 9).cast(nw.Int64)
@@ -172,35 +229,61 @@ def _indicators(prefix: str, spec: Metric) -> dict[str, nw.Expr]:
 
 
 def _finish(
-    counts: pd.DataFrame, keys: list[str], prefix: str, spec: Metric, z: float, min_n: int
+    counts: pd.DataFrame,
+    keys: list[str],
+    prefix: str,
+    spec: Metric,
+    z: float,
+    min_n: int,
+    *,
+    weighted: bool = False,
 ) -> pd.DataFrame:
-    def col(suffix: str) -> Any:
+    def raw(suffix: str) -> Any:
         return counts[f"{prefix}{suffix}"].astype("float64").fillna(0.0).to_numpy()
 
-    n = col("n")
+    n = raw("n")
     out = counts[keys].copy()
     out["n"] = n.astype("int64")
+    if weighted:
+        # effective counts: weighted sum × Σw/Σw², so that n_eff = Σw · Σw/Σw² = (Σw)²/Σw²;
+        # with all weights 1 the factor is exactly 1 and every number the unweighted one
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = np.where(raw("w2") > 0, raw("w") / raw("w2"), 0.0)
+        n_eff = raw("w") * factor
+
+        def col(suffix: str) -> Any:
+            return raw(suffix) * factor
+
+        def count(values: Any) -> Any:
+            return values
+    else:
+        n_eff, col = n, raw
+
+        def count(values: Any) -> Any:
+            return values.astype("int64")
+
+    out["n_effective"] = n_eff
     with np.errstate(divide="ignore", invalid="ignore"):
         if spec.kind == "nps":
             promoters, detractors = col("p"), col("d")
-            out["promoters"] = promoters.astype("int64")
-            out["detractors"] = detractors.astype("int64")
-            value = np.where(n > 0, 100 * (promoters - detractors) / n, np.nan)
-            low, high = _stats.nps_interval(promoters, detractors, n, z)
+            out["promoters"] = count(promoters)
+            out["detractors"] = count(detractors)
+            value = np.where(n_eff > 0, 100 * (promoters - detractors) / n_eff, np.nan)
+            low, high = _stats.nps_interval(promoters, detractors, n_eff, z)
             low, high = 100 * low, 100 * high
         elif spec.kind == "share":
             hits = col("h")
-            out["hits"] = hits.astype("int64")
-            value = np.where(n > 0, 100 * hits / n, np.nan)
-            low, high = _stats.wilson(hits, n, z)
+            out["hits"] = count(hits)
+            value = np.where(n_eff > 0, 100 * hits / n_eff, np.nan)
+            low, high = _stats.wilson(hits, n_eff, z)
             low, high = 100 * low, 100 * high
         else:
-            value, sd = _stats.mean_sd(col("s"), col("q"), n)
+            value, sd = _stats.mean_sd(col("s"), col("q"), n_eff)
             out["sd"] = sd
-            half = z * sd / np.sqrt(n)
+            half = z * sd / np.sqrt(n_eff)
             low, high = value - half, value + half
     out["value"], out["ci_low"], out["ci_high"] = value, low, high
-    flags = np.where(n < min_n, "small_n", "")
+    flags = np.where(n_eff < min_n, "small_n", "")
     if spec.min_group:
         hidden = n < spec.min_group
         out.loc[hidden, [c for c in out.columns if c not in keys]] = np.nan
@@ -241,8 +324,9 @@ def nps(frame: Any, *, score: str = "nps", **options: Any) -> pd.DataFrame:
     score
         The 0–10 column (``nps``; ``enps`` for employees).
     **options
-        ``by``, ``grain``, ``period``, ``timestamp``, ``timezone``, ``confidence``, ``min_n``
-        as in :func:`compute`.
+        ``by``, ``grain``, ``period``, ``timestamp``, ``timezone``, ``confidence``, ``min_n``,
+        ``weight`` as in :func:`compute`. Weighted: p and d are weighted shares and n_eff
+        (Kish) replaces n, so n' = n_eff + 3 and P' = p · n_eff + ¾ (module docstring).
 
     Returns
     -------
@@ -272,7 +356,9 @@ def csat(
     CSAT = 100 × #(answers ≥ high − 1) / n on a ``scale`` of (low, high) — 4–5 on 1–5, 6–7 on
     1–7, 9–10 on 0–10 (ACSI/industry convention of "satisfied or very satisfied"). The interval
     is the Wilson score interval (Wilson 1927; recommended by Brown, Cai & DasGupta 2001,
-    Statistical Science 16): see :func:`cxlib._stats.wilson`. Columns: :data:`SHARE_COLUMNS`.
+    Statistical Science 16): see :func:`cxlib._stats.wilson`. Weighted (a ``weight`` column or
+    ``weight=``): the weighted share Σw·1[hit]/Σw, Wilson with Kish's n_eff = (Σw)²/Σw² in place
+    of n (module docstring). Columns: :data:`SHARE_COLUMNS`.
     """
     _low, high = _check_scale(scale, "CSAT")
     return _one(frame, Metric("share", score, at_least=high - 1), **options)
@@ -286,14 +372,17 @@ def ces(
     On the 1–7 agreement scale of CES 2.0 ("The company made it easy for me to handle my
     issue"; Dixon, Freeman & Toman 2010, HBR; CEB 2013) agreeing means 5–7; on another scale
     (low, high) the top three points (≥ high − 2). The mean answer is :func:`mean_score`.
-    Columns: :data:`SHARE_COLUMNS`.
+    Weighted as :func:`csat`. Columns: :data:`SHARE_COLUMNS`.
     """
     low, high = _check_scale(scale, "CES")
     return _one(frame, Metric("share", score, at_least=max(low, high - 2)), **options)
 
 
 def share(frame: Any, column: str, *, at_least: float = 1, **options: Any) -> pd.DataFrame:
-    """The share (percent, Wilson interval) of answers ≥ ``at_least`` — e.g. ``satisfied`` = 1."""
+    """The share (percent, Wilson interval) of answers ≥ ``at_least`` — e.g. ``satisfied`` = 1.
+
+    Weighted as :func:`csat` when there are weights.
+    """
     return _one(frame, Metric("share", column, at_least=at_least), **options)
 
 
@@ -302,28 +391,37 @@ def mean_score(frame: Any, column: str, **options: Any) -> pd.DataFrame:
 
     mean ± z · s/√n, with s the sample standard deviation (n − 1) computed from n, Σx and Σx²
     (the large-sample interval of a mean; e.g. Agresti & Franklin, "Statistics", ch. 8). With
-    fewer than two answers the interval is missing. Columns: :data:`MEAN_COLUMNS`.
+    fewer than two answers the interval is missing. Weighted: x̄ = Σw·x/Σw ± z · s/√n_eff with
+    s² = [Σw·x² − (Σw·x)²/Σw]/Σw · n_eff/(n_eff − 1) and n_eff = (Σw)²/Σw² (Kish 1965).
+    Columns: :data:`MEAN_COLUMNS`.
     """
     return _one(frame, Metric("mean", column), **options)
 
 
 def rating_means(
-    frame: Any, columns: Sequence[str], *, confidence: float = 0.95, min_n: int = MIN_N
+    frame: Any,
+    columns: Sequence[str],
+    *,
+    confidence: float = 0.95,
+    min_n: int = MIN_N,
+    weight: str | None = "auto",
 ) -> pd.DataFrame:
     """Mean of each rating column with its interval (see :func:`mean_score`), in one pass.
+
+    Weighted by ``weight`` as in :func:`compute` (the ``weight`` column when there is one).
 
     Returns
     -------
     pandas.DataFrame
-        One row per column: ``rating, n, value, ci_low, ci_high, flags``.
+        One row per column: ``rating, n, n_effective, value, ci_low, ci_high, flags``.
     """
     if not columns:
         raise ParameterError("rating_means needs at least one rating column.")
     specs = {column: Metric("mean", column) for column in columns}
-    results = compute(frame, specs, confidence=confidence, min_n=min_n)
+    results = compute(frame, specs, confidence=confidence, min_n=min_n, weight=weight)
     rows = [result.assign(rating=name) for name, result in results.items()]
     return pd.concat(rows, ignore_index=True)[
-        ["rating", "n", "value", "ci_low", "ci_high", "flags"]
+        ["rating", "n", "n_effective", "value", "ci_low", "ci_high", "flags"]
     ]
 
 
@@ -348,6 +446,10 @@ def compare(
       Analysis", §3.1; ``statsmodels`` ``proportions_ztest``).
     * means: z = (x̄₁ − x̄₂) / √(s₁²/n₁ + s₂²/n₂) (large-sample Welch z).
 
+    Weighted results: every n above is Kish's ``n_effective`` and the counts are the effective
+    counts the results carry (p · n_eff), so p, d and the shares are the weighted ones. Results
+    without an ``n_effective`` column use ``n``.
+
     Returns
     -------
     pandas.DataFrame
@@ -362,19 +464,21 @@ def compare(
         raise ParameterError("compare needs two results of the same metric.")
     keys = list(on)
     fields = {"nps": ["promoters", "detractors"], "share": ["hits"], "mean": ["sd"]}[kind]
-    left = current[[*keys, "n", "value", *fields]]
-    right = baseline[[*keys, "n", "value", *fields]]
+    current, baseline = _with_effective(current), _with_effective(baseline)
+    left = current[[*keys, "n", "n_effective", "value", *fields]]
+    right = baseline[[*keys, "n", "n_effective", "value", *fields]]
     if keys:
         merged = left.merge(right, on=keys, how="left", suffixes=("", "_baseline"))
     else:
         merged = left.head(1).join(right.head(1).add_suffix("_baseline").reset_index(drop=True))
-    n1 = merged["n"].astype("float64").to_numpy()
-    n2 = merged["n_baseline"].astype("float64").to_numpy()
+    n1 = merged["n_effective"].astype("float64").to_numpy()
+    n2 = merged["n_effective_baseline"].astype("float64").to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         if kind == "nps":
-            p1, d1 = merged["promoters"].to_numpy() / n1, merged["detractors"].to_numpy() / n1
-            p2 = merged["promoters_baseline"].to_numpy() / n2
-            d2 = merged["detractors_baseline"].to_numpy() / n2
+            p1 = merged["promoters"].to_numpy(float) / n1
+            d1 = merged["detractors"].to_numpy(float) / n1
+            p2 = merged["promoters_baseline"].to_numpy(float) / n2
+            d2 = merged["detractors_baseline"].to_numpy(float) / n2
             variance = (p1 + d1 - (p1 - d1) ** 2) / n1 + (p2 + d2 - (p2 - d2) ** 2) / n2
             difference = (p1 - d1) - (p2 - d2)
             scale = 100.0
@@ -397,6 +501,12 @@ def compare(
     result["z"], result["p_value"], result["p_adjusted"] = z, p_values, adjusted
     result["significant"] = np.nan_to_num(adjusted, nan=1.0) < alpha
     return result
+
+
+def _with_effective(result: pd.DataFrame) -> pd.DataFrame:
+    if "n_effective" in result.columns:
+        return result
+    return result.assign(n_effective=result["n"].astype("float64"))
 
 
 def _kind_of(result: pd.DataFrame) -> str:
@@ -422,13 +532,21 @@ class Change:
 
 
 def nps_change(
-    n_1: int, promoters_1: int, detractors_1: int, n_2: int, promoters_2: int, detractors_2: int
+    n_1: float,
+    promoters_1: float,
+    detractors_1: float,
+    n_2: float,
+    promoters_2: float,
+    detractors_2: float,
 ) -> Change:
     """Change in NPS from group 2 to group 1, with a two-sided z-test.
 
     With p and d the promoter and detractor shares, Var(NPS) = [p + d − (p − d)²] / n on the
     −1…1 scale (the variance of the mean of a +1/0/−1 score; Rocks 2016), and
     z = (NPS₁ − NPS₂) / √(Var₁ + Var₂); p = 2 · (1 − Φ(|z|)).
+
+    Weighted groups: pass Kish's effective n and the effective counts (the ``n_effective``,
+    ``promoters`` and ``detractors`` of a weighted :func:`nps` result).
 
     Returns
     -------

@@ -38,6 +38,10 @@ _DATETIMES = {
 _SCORES = {"nps", "csat", "ces", "enps"}
 _FLAGS = {"satisfied", "churned", "reopened", "sla_met"}
 _NUMBERS = {"revenue", "weight", "tenure_months"}
+#: Survey weights (numbers ≥ 0; 0 keeps the answer in n but gives it no weight): a row with a
+#: negative or non-numeric weight is dropped (``quality.not_at_least``), one without a weight
+#: too (``quality.missing``), so the weighted metrics never silently leave a row out.
+_WEIGHTED = {"weight"}
 _COUNTS = {"contacts"}
 _IDS = {
     "responses": "response_id",
@@ -127,7 +131,9 @@ def load_file(source: Source, path: Path, timezone: str) -> tuple[pd.DataFrame, 
         else:
             count_rows(report.dropped, reason, bad & ~drop, frame["_line"])
             drop |= bad
-    for canonical in REQUIRED_COLUMNS.get(source.table, ()):
+    # a survey weight must be known for the row to count in weighted metrics: rows without
+    # one are dropped and counted like a missing required column (negative ones already were)
+    for canonical in (*REQUIRED_COLUMNS.get(source.table, ()), *_WEIGHTED.intersection(columns)):
         missing = frame[canonical].isna() & ~drop
         count_rows(
             report.dropped, problem("quality.missing", column=canonical), missing, frame["_line"]

@@ -330,16 +330,6 @@ def _source(
                 key_path,
                 hint=f"Allowed: {', '.join(allowed)} (dimensions come from 'dimensions').",
             )
-    if "weight" in block.get("columns", {}):
-        key_path = (*where, "columns", "weight")
-        raise _error(
-            document,
-            config_path,
-            "survey weights are not supported by this version yet; the numbers would be "
-            "unweighted.",
-            key_path,
-            hint="Remove the weight mapping to report unweighted results.",
-        )
     if table == "responses" and not (
         set(SCORE_COLUMNS) & set(block.get("columns", {})) or block.get("ratings")
     ):

@@ -52,7 +52,7 @@ def test_kpi_series_by_month_with_intervals(engine: Callable[..., Any]) -> None:
     expected = csat(responses(), grain="month")
     assert series["value"].tolist() == pytest.approx(expected["value"].tolist())
     assert list(series.columns) == [
-        "kpi", "period", "n", "value", "ci_low", "ci_high", "unit", "flags"
+        "kpi", "period", "n", "value", "ci_low", "ci_high", "unit", "flags", "n_effective"
     ]  # fmt: skip
     rating = kpi_series(tables, "rating_delivery", grain=None, by=["region"])
     assert rating.set_index("region")["n"].to_dict() == {"n": 3, "s": 2}
@@ -86,7 +86,8 @@ def test_metrics_command_json(demo_workspace: Path, capsys: pytest.CaptureFixtur
     assert {"nps", "csat", "ces", "ces_mean", "first_response_hours", "sla_resolution"} <= kpis
     row = data["rows"][0]
     assert set(row) == {
-        "kpi", "period", "region", "n", "value", "ci_low", "ci_high", "unit", "flags"
+        "kpi", "period", "region", "n", "value", "ci_low", "ci_high", "unit", "flags",
+        "n_effective",
     }  # fmt: skip
     times = next(r for r in data["rows"] if r["kpi"] == "resolution_hours")
     assert times["ci_low"] is None and "no_interval" in times["flags"]

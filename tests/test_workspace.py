@@ -109,10 +109,6 @@ def test_a_list_of_sources_and_globs(tmp_path: Path) -> None:
             r"workspace.yaml:9: 'sources.responses.format' is 'spss'; allowed: auto, csv, excel",
         ),
         (
-            MINIMAL + "      weight: W\n",
-            r"workspace.yaml:9: survey weights are not supported by this version yet",
-        ),
-        (
             MINIMAL.replace("nps: Q1", "comment: Q1"),
             r"workspace.yaml:7: sources.responses maps no score: map at least one of nps, csat",
         ),
@@ -161,3 +157,8 @@ def test_dates_as_keys_do_not_break_loading(tmp_path: Path) -> None:
     write(tmp_path, MINIMAL + "service:\n  sla:\n    first_response_hours: {2025-01-01: 4}\n")
     config = load_workspace(tmp_path).config
     assert config["service"]["sla"]["first_response_hours"] == {"2025-01-01": 4}
+
+
+def test_survey_weight_is_mapped(tmp_path: Path) -> None:
+    ws = load_workspace(write(tmp_path, MINIMAL + "      weight: W\n"))
+    assert ws.sources["responses"][0].columns == {"nps": "Q1", "weight": "W"}

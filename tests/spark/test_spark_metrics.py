@@ -172,3 +172,18 @@ def test_the_callers_spark_frame_is_not_changed(to_spark: ToSpark) -> None:
     columns, rows = list(native.columns), native.count()
     compute(native, {"c": Metric("share", "csat", at_least=4)}, by=["region"], grain="month")
     assert list(native.columns) == columns and native.count() == rows
+
+
+def test_weighted_metrics_equal_the_pandas_engine(to_spark: ToSpark, assert_same: Same) -> None:
+    from test_metrics_weights import NPS_SCORES, NPS_WEIGHTS, SPECS, weighted
+    from test_metrics_weights import survey as weighted_survey
+
+    data = weighted_survey()
+    expected = compute(data, SPECS, by=["region"], grain="month", timezone="Europe/Berlin")
+    got = compute(to_spark(data), SPECS, by=["region"], grain="month", timezone="Europe/Berlin")
+    for name in SPECS:
+        assert_same(got[name], expected[name])
+        assert (got[name]["n_effective"] < got[name]["n"]).all()
+    small = weighted(NPS_SCORES, NPS_WEIGHTS)
+    assert_same(nps(to_spark(small)), nps(small))
+    assert_same(compare(nps(to_spark(small)), nps(data)), compare(nps(small), nps(data)))
