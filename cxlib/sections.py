@@ -63,7 +63,7 @@ def nps_tile(page: Page, row: pd.Series, rows: pd.DataFrame) -> str:
             tr("metric.nps"), "–", [tr("tile.n", n=tr.number(0))], tr("flag.no_answers")
         )
     value, interval = nps_cells(page, row)
-    details = [tr("tile.interval", interval=interval), tr("tile.n", n=tr.number(n))]
+    details = [tr("tile.interval", interval=interval), _n_text(page, row)]
     as_of = page.as_of("responses", rows)
     if as_of is not None:
         details.append(tr("tile.as_of", date=tr.date(as_of)))
@@ -78,7 +78,7 @@ def share_tile(page: Page, label: str, row: pd.Series, rows: pd.DataFrame) -> st
     if n == 0:
         return views.tile(tr(label), "–", [tr("tile.n", n=tr.number(0))], tr("flag.no_answers"))
     value, interval = share_cells(page, row)
-    details = [tr("tile.interval", interval=interval), tr("tile.n", n=tr.number(n))]
+    details = [tr("tile.interval", interval=interval), _n_text(page, row)]
     as_of = page.as_of("responses", rows)
     if as_of is not None:
         details.append(tr("tile.as_of", date=tr.date(as_of)))
@@ -113,6 +113,15 @@ def _survey_shares(
     if not specs:
         return {}
     return compute(frame, specs, grain=grain, timezone=page.workspace.timezone)
+
+
+def _n_text(page: Page, row: pd.Series) -> str:
+    """ "n = 626 answers", plus the effective n when survey weights make it smaller (Kish)."""
+    tr, n = page.tr, int(row["n"])
+    effective = row.get("n_effective")
+    if effective is not None and effective == effective and round(float(effective)) < n:
+        return tr("tile.n_effective", n=tr.number(n), effective=tr.number(float(effective)))
+    return tr("tile.n", n=tr.number(n))
 
 
 def nps_cells(page: Page, row: pd.Series) -> tuple[str, str]:

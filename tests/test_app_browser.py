@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -161,4 +162,6 @@ def test_every_workbook_page_renders_in_the_app(
     body = page.inner_text("body")
     assert "Nordlys Home" in body
     assert "There was an error" not in body and "Traceback" not in body
+    assert not re.search(r"[\w.+-]+@example\.(?:com|org|net)", body), "an e-mail leaked"
+    assert not re.search(r"\+4[59][\d ]{8,}|\b\d{2} \d{2} \d{2} \d{2}\b", body), "a phone leaked"
     assert watch.outside_requests == [] and watch.errors == [] and watch.dialogs == []
