@@ -16,7 +16,8 @@ import codecs
 import csv
 import io
 import zipfile
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -245,11 +246,18 @@ def read_parquet(path: Path, *, columns: Sequence[str] | None = None) -> RawFile
 
 
 def _as_utf8(data: bytes, encoding: str, path: Path) -> bytes:
-    try:
+    with _decoding(encoding, path):
         if encoding in {"utf-8", "utf8"}:
             codecs.decode(data, "utf-8")
             return data
         return codecs.decode(data, encoding).encode("utf-8")
+
+
+@contextmanager
+def _decoding(encoding: str, path: Path) -> Iterator[None]:
+    """Turn a decoding failure into a DataError naming the file, the offset and the fix."""
+    try:
+        yield
     except UnicodeDecodeError as exc:
         raise DataError(
             f"is not {encoding} text (undecodable byte at offset {exc.start}).",
@@ -305,20 +313,9 @@ def _header(sample: str, delimiter: str, path: Path) -> tuple[str, ...]:
 
 def _decode_sample(head: bytes, encoding: str, path: Path) -> str:
     """Decode the first bytes of a file (a character cut at the end is left out)."""
-    try:
-        return codecs.getincrementaldecoder(encoding)().decode(head)
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"is not {encoding} text (undecodable byte at offset {exc.start}).",
-            file=path,
-            hint="Save the file as UTF-8, or set the source's encoding (e.g. cp1252).",
-        ) from None
-    except LookupError:
-        raise DataError(
-            f"encoding '{encoding}' is not known.",
-            file=path,
-            hint="Use a name such as utf-8, cp1252 or latin-1.",
-        ) from None
+    with _decoding(encoding, path):
+        text: str = codecs.getincrementaldecoder(encoding)().decode(head)
+    return text
 
 
 def _ascii_compatible(encoding: str) -> bool:
