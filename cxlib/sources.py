@@ -394,8 +394,9 @@ def _has_repeats(values: pd.Series) -> bool:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    present = values.dropna()
-    return bool(pc.count_distinct(pa.array(present.array)).as_py() < len(present))
+    column = pa.array(values.array)
+    distinct = pc.count_distinct(column, mode="only_valid").as_py()
+    return bool(distinct < pc.count(column, mode="only_valid").as_py())
 
 
 def _check_dropped_share(report: QualityReport, source: Source) -> None:
