@@ -121,11 +121,16 @@ def serve(command: AppCommand, *, cwd: Path | None = None) -> int:
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        return process.wait()
+        status = process.wait()
+        return 128 - status if status < 0 else status  # killed by a signal: shell convention
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         if process.poll() is None:
             process.terminate()
-            process.wait(timeout=30)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         shutil.rmtree(command.data_dir, ignore_errors=True)

@@ -83,7 +83,12 @@ def _parser() -> argparse.ArgumentParser:
     drivers.add_argument(
         "--outcome", default=None, metavar="C", help="nps, csat, ces or satisfied (default: first)"
     )
-    drivers.add_argument("--missing", default="listwise", choices=["listwise", "pairwise"])
+    drivers.add_argument(
+        "--missing",
+        default="auto",
+        choices=["auto", "listwise", "pairwise"],
+        help="answers missing for some ratings: auto (listwise when complete answers are plenty)",
+    )
     drivers.add_argument("--performance", default="mean", choices=["mean", "top2"])
     drivers.add_argument("--resamples", type=int, default=200, help="bootstrap resamples")
     drivers.add_argument("--seed", type=int, default=0, help="bootstrap seed")
@@ -207,7 +212,7 @@ def _metrics(args: argparse.Namespace) -> int:
 def _drivers(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from cxlib.drivers import default_outcome, key_drivers, render
+    from cxlib.drivers import choose_missing, default_outcome, key_drivers, render
     from cxlib.errors import ParameterError, did_you_mean
     from cxlib.sources import load_table
     from cxlib.workspace import load_workspace
@@ -231,7 +236,7 @@ def _drivers(args: argparse.Namespace) -> int:
         frame,
         outcome=outcome,
         drivers=ratings,
-        missing=args.missing,
+        missing=choose_missing(frame, outcome, ratings) if args.missing == "auto" else args.missing,
         performance=args.performance,
         scale=workspace.sources["responses"][0].rating_scale,
         resamples=args.resamples,

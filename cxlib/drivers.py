@@ -125,6 +125,20 @@ class DriverResult:
     flags: tuple[str, ...]
 
 
+#: With ``missing="auto"``, listwise needs this many complete answers per driver.
+COMPLETE_PER_DRIVER = 10
+
+
+def choose_missing(frame: pd.DataFrame, outcome: str, drivers: Sequence[str]) -> str:
+    """``listwise`` when complete answers are plentiful (10 per driver), else ``pairwise``.
+
+    Touchpoint ratings are often answered only by customers who used the touchpoint, so few
+    answer all of them; pairwise correlations then keep the information of every answer.
+    """
+    complete = len(frame[[outcome, *drivers]].dropna())
+    return "listwise" if complete >= COMPLETE_PER_DRIVER * len(drivers) else "pairwise"
+
+
 def default_outcome(columns: Sequence[str]) -> str:
     """The first of ``nps``, ``csat``, ``ces``, ``satisfied`` among ``columns``."""
     for name in _OUTCOMES:
@@ -265,7 +279,7 @@ def key_drivers(
         raise DataError(
             f"too few complete answers for a driver analysis of '{outcome}': {n} "
             f"({missing}); at least {max(min_n, len(drivers) + 2)} are needed.",
-            hint="Use fewer drivers or missing='pairwise'.",
+            hint="Use fewer drivers or --missing pairwise.",
         )
     _check_variance(values, corr, [outcome, *drivers])
     corr, repaired = _positive_definite(corr, missing, drivers)

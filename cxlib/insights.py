@@ -7,14 +7,12 @@ importance–performance chart and table; every figure with its n and interval.
 from __future__ import annotations
 
 from cxlib import charts, views
-from cxlib.drivers import QUADRANTS, default_outcome, key_drivers
+from cxlib.drivers import QUADRANTS, choose_missing, default_outcome, key_drivers
 from cxlib.errors import CxError
 from cxlib.page import Page
 
 #: Bootstrap resamples for the intervals on a page (the CLI's default is 200).
 RESAMPLES = 100
-#: Listwise analysis needs this many complete answers per driver; else pairwise is used.
-COMPLETE_PER_DRIVER = 10
 
 
 def drivers_section(page: Page) -> None:
@@ -32,8 +30,7 @@ def drivers_section(page: Page) -> None:
         page.show(views.notice(tr("drivers.not_possible")))
         return
     outcome = default_outcome(scores)
-    complete = len(frame[[outcome, *ratings]].dropna())
-    missing = "listwise" if complete >= COMPLETE_PER_DRIVER * len(ratings) else "pairwise"
+    missing = choose_missing(frame, outcome, ratings)
     try:
         result = key_drivers(
             frame, outcome=outcome, drivers=ratings, missing=missing, resamples=RESAMPLES, seed=0
@@ -135,12 +132,14 @@ def themes_section(page: Page) -> None:
         frequency = frequency[frequency["theme"].isin(top)]
         frequency = frequency.assign(label=[label(t) for t in frequency["theme"]])
         parts.append(charts.chart_html(charts.themes_over_time_chart(frequency, tr)))
-    unhappy = frame[frame["nps"] <= 6] if "nps" in frame.columns else frame
+    detractors = "nps" in frame.columns
+    unhappy = frame[frame["nps"] <= 6] if detractors else frame
+    heading = "themes.examples" if detractors else "themes.examples_all"
     for theme in top[:EXAMPLES]:
         examples = themes.example_verbatims(unhappy, tags.loc[unhappy.index], theme, k=EXAMPLES)
         if len(examples):
             parts += [
-                views.heading(tr("themes.examples", theme=label(theme)), 3),
+                views.heading(tr(heading, theme=label(theme)), 3),
                 views.quotes(examples["text"].tolist()),
             ]
     parts.append(views.notice(tr("themes.privacy")))

@@ -332,11 +332,9 @@ def workspace_metrics(
         raise ParameterError("--compare compares period totals; leave out --grain.")
     settings = workspace_settings(workspace)
     tables = {name: load_table(workspace, name).frame for name in workspace.sources}
-    reasons = {
-        k.id: _left_out(k, tables, dims, settings, current, grain)
-        for k in catalogue(_rating_columns(tables)).values()
-    }
-    kpis = [k for k in catalogue(_rating_columns(tables)).values() if reasons[k.id] is None]
+    every = list(catalogue(_rating_columns(tables)).values())
+    reasons = {k.id: _left_out(k, tables, dims, settings, current, grain) for k in every}
+    kpis = [k for k in every if reasons[k.id] is None]
     left_out = [{"kpi": kpi, "reason": why} for kpi, why in reasons.items() if why is not None]
     results = kpi_results(tables, kpis, by=dims, grain=grain, period=current, settings=settings)
     rows = [to_rows(k, results[k.id], by=dims, period_label=current.label or "all") for k in kpis]

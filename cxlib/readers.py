@@ -209,7 +209,9 @@ def read_excel(
     with book:
         names = [str(n) for n in book.sheet_names]
         chosen: str | int = 0 if sheet is None else sheet
-        if isinstance(chosen, str) and chosen not in names:
+        if (isinstance(chosen, str) and chosen not in names) or (
+            isinstance(chosen, int) and not 0 <= chosen < len(names)
+        ):
             raise DataError(
                 f"has no sheet '{chosen}'; it has: {', '.join(names)}.",
                 file=path,

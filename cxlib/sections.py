@@ -197,7 +197,7 @@ def _kpi_table(page: Page, kpis: dict[str, pd.DataFrame]) -> str:
             value, interval = share_cells(page, r, unit=unit)
             flag = _flag_text(page, r["flags"])
             rows.append(
-                (tr(f"kpi_name.{key}"), r["period"], value, interval, tr.number(r["n"]), flag)
+                (tr(f"kpi_name.{key}"), r["period"], value, interval, _n_cell(page, r), flag)
             )
     headers = [
         tr("table.kpi"),
@@ -213,11 +213,20 @@ def _kpi_table(page: Page, kpis: dict[str, pd.DataFrame]) -> str:
 def _nps_table(page: Page, label: str, results: pd.DataFrame, key: str) -> str:
     tr = page.tr
     rows = [
-        (r[key], *nps_cells(page, r), tr.number(r["n"]), _flag_text(page, r["flags"]))
+        (r[key], *nps_cells(page, r), _n_cell(page, r), _flag_text(page, r["flags"]))
         for _, r in results.iterrows()
     ]
     headers = [label, tr("metric.nps"), tr("table.interval"), tr("table.n"), tr("table.flag")]
     return views.table(headers, rows, numeric=frozenset({1, 3}))
+
+
+def _n_cell(page: Page, row: pd.Series) -> str:
+    """The answers of a table row; with survey weights also the effective n the flag uses."""
+    tr, n = page.tr, int(row["n"])
+    effective = row.get("n_effective")
+    if effective is not None and effective == effective and round(float(effective)) < n:
+        return tr("table.n_effective", n=tr.number(n), effective=tr.number(float(effective)))
+    return tr.number(n)
 
 
 def _flag_text(page: Page, flags: str) -> str:

@@ -361,10 +361,9 @@ def _dedupe(frame: pd.DataFrame, source: Source, report: QualityReport) -> pd.Da
 
 def _flag(frame: pd.DataFrame, table: str, report: QualityReport) -> None:
     """Count kept rows that are questionable: repeated ids, answers before questions."""
-    kept = pd.Series(True, index=frame.index)
     id_column = _IDS.get(table)
     if id_column in frame.columns and _has_repeats(frame[id_column]):
-        repeated = frame[id_column].duplicated(keep=False) & frame[id_column].notna() & kept
+        repeated = frame[id_column].duplicated(keep=False) & frame[id_column].notna()
         count_rows(
             report.warnings,
             problem("quality.duplicate_id", column=id_column),
@@ -374,7 +373,7 @@ def _flag(frame: pd.DataFrame, table: str, report: QualityReport) -> None:
     if table == "tickets":
         for later in ("first_response_at", "resolved_at"):
             if later in frame.columns:
-                wrong = (frame[later] < frame["created_at"]).fillna(False) & kept
+                wrong = (frame[later] < frame["created_at"]).fillna(False)
                 count_rows(
                     report.warnings,
                     problem("quality.before_created", column=later),

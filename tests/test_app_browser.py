@@ -158,7 +158,10 @@ def test_every_workbook_page_renders_in_the_app(
         "e => e.querySelector('svg, canvas') || e.textContent.length > 0)",
         timeout=20_000,
     )
-    assert all(page.evaluate(CHARTS_DRAWN_JS))
+    drawn = page.evaluate(CHARTS_DRAWN_JS)
+    assert all(drawn)
+    expected = {"01_goals": 0, "02_current_state": 7, "03_journey_map": 0, "04_kpi_tracking": 1}
+    assert len(drawn) == expected[name]
     body = page.inner_text("body")
     assert "Nordlys Home" in body
     assert "There was an error" not in body and "Traceback" not in body

@@ -325,3 +325,17 @@ def test_cli_drivers_errors(shared_data: Path, capsys: pytest.CaptureFixture[str
     err = capsys.readouterr().err
     assert status == 1
     assert "unknown outcome 'satisfed'" in err and "Did you mean 'satisfied'?" in err
+
+
+def test_cli_on_the_demo_chooses_pairwise(
+    demo_workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Few demo customers rate every touchpoint: the default --missing auto takes pairwise."""
+    from cxlib.cli import main
+
+    assert main(["drivers", str(demo_workspace), "--resamples", "20", "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["missing"] == "pairwise" and document["outcome"] == "nps"
+    assert len(document["rows"]) == 8
+    total = sum(row["importance_shapley"] for row in document["rows"])
+    assert abs(total - document["r2"]) < 1e-9

@@ -17,11 +17,17 @@ XSS = '<img src=x onerror=alert("xss")>'
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory, demo_workspace: Path) -> list[Path]:
-    """All five reports of a demo workspace whose name carries a script payload."""
+    """All five reports of a demo workspace with hostile text in its name, values and data.
+
+    The name, a company value and one region carry a script payload; every detractor comment
+    about delivery gets a phone number, so the comments the report quotes must show it redacted.
+    """
     import shutil
 
+    import pandas as pd
+
     workspace = tmp_path_factory.mktemp("xss") / "ws"
-    shutil.copytree(demo_workspace, workspace)
+    shutil.copytree(demo_workspace, workspace, ignore=shutil.ignore_patterns("reports"))
     config = workspace / "workspace.yaml"
     text = config.read_text(encoding="utf-8")
     config.write_text(
@@ -30,6 +36,13 @@ def reports(tmp_path_factory: pytest.TempPathFactory, demo_workspace: Path) -> l
         ),
         encoding="utf-8",
     )
+    survey = workspace / "data" / "survey_responses.csv"
+    frame = pd.read_csv(survey, dtype=str, keep_default_na=False)
+    frame.loc[frame["Region"] == "Syddanmark", "Region"] = XSS
+    delivery = frame["Comment"].str.contains("(?i)deliver|liefer|lever", regex=True)
+    detractor = pd.to_numeric(frame["Likelihood to recommend (0-10)"]) <= 6
+    frame.loc[delivery & detractor, "Comment"] += " Ring mir an: +49 40 12345678."
+    frame.to_csv(survey, index=False)
     return [r.html for r in build_reports(workspace)]
 
 
@@ -99,6 +112,7 @@ def test_months_are_the_workspace_months_in_any_browser_zone(
 
 
 def test_no_planted_personal_data_in_any_report(reports: list[Path], demo_workspace: Path) -> None:
+    assert "[phone]" in reports[2].read_text(encoding="utf-8"), "quoted comments are redacted"
     import re
 
     import pandas as pd
