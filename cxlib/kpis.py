@@ -309,6 +309,7 @@ def workspace_metrics(
     from cxlib._frames import GRAINS, check_grain
     from cxlib.periods import parse_period
     from cxlib.sources import load_table
+    from cxlib.workspace import require_dimension
 
     dims: list[str] = []
     for name in by:
@@ -316,15 +317,10 @@ def workspace_metrics(
             if grain not in (None, name):
                 raise ParameterError(f"--by {name} and --grain {grain} disagree; give one grain.")
             grain = name
-        elif name not in workspace.dimensions:
-            allowed = ", ".join(workspace.dimensions) or "none (add 'dimensions' to workspace.yaml)"
-            raise ParameterError(
-                f"'{name}' is not a dimension of this workspace."
-                f"{did_you_mean(name, workspace.dimensions)}",
-                hint=f"Dimensions: {allowed}.",
-            )
-        elif name not in dims:
-            dims.append(name)
+        else:
+            require_dimension(workspace, name)
+            if name not in dims:
+                dims.append(name)
     check_grain(grain)
     current = parse_period(period)
     baseline = parse_period(compare) if compare else None

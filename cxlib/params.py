@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from cxlib.errors import ParameterError, did_you_mean
 from cxlib.i18n import LANGUAGES
 from cxlib.periods import Period, parse_period
-from cxlib.workspace import Workspace, load_workspace
+from cxlib.workspace import Workspace, load_workspace, require_dimension
 
 MODES = ("report", "interactive")
 #: Environment variable naming the workspace when the notebook parameter is empty (Voila).
@@ -128,11 +128,5 @@ def parse_segment(text: str, workspace: Workspace) -> Segment | None:
             f"segment '{text}' is not of the form dimension=value.",
             hint="For example: region=Hamburg.",
         )
-    if dimension not in workspace.dimensions:
-        allowed = ", ".join(workspace.dimensions) or "none (add 'dimensions' to workspace.yaml)"
-        raise ParameterError(
-            f"segment dimension '{dimension}' is not a dimension of this workspace."
-            f"{did_you_mean(dimension, workspace.dimensions)}",
-            hint=f"Dimensions: {allowed}.",
-        )
+    require_dimension(workspace, dimension, what="segment dimension ")
     return Segment(dimension, value)

@@ -291,17 +291,21 @@ def _record_lines(data: bytes, *, quoting: bool = True) -> list[int]:
 
 
 def _record_lines_slow(data: bytes, delimiter: str, *, quoting: bool) -> list[int]:
+    return [start for start, _row in _csv_records(data, delimiter, quoting=quoting)]
+
+
+def _csv_records(data: bytes, delimiter: str, *, quoting: bool) -> Iterator[tuple[int, list[str]]]:
+    """Non-blank records of UTF-8 CSV bytes with the physical line each one starts on."""
     reader = csv.reader(
         io.StringIO(data.decode("utf-8"), newline=""),
         delimiter=delimiter,
         quoting=csv.QUOTE_MINIMAL if quoting else csv.QUOTE_NONE,
     )
-    lines, end = [], 0
+    end = 0
     for row in reader:
         start, end = end + 1, reader.line_num
         if row:
-            lines.append(start)
-    return lines
+            yield start, row
 
 
 def _header(sample: str, delimiter: str, path: Path) -> tuple[str, ...]:
@@ -457,14 +461,7 @@ def _missing(frame: pd.DataFrame, na_values: Collection[str]) -> pd.DataFrame:
 
 
 def _first_ragged(data: bytes, delimiter: str, width: int, *, quoting: bool) -> tuple[int, int]:
-    reader = csv.reader(
-        io.StringIO(data.decode("utf-8"), newline=""),
-        delimiter=delimiter,
-        quoting=csv.QUOTE_MINIMAL if quoting else csv.QUOTE_NONE,
-    )
-    end = 0
-    for row in reader:
-        start, end = end + 1, reader.line_num
-        if row and len(row) != width:
+    for start, row in _csv_records(data, delimiter, quoting=quoting):
+        if len(row) != width:
             return start, len(row)
     return 0, width

@@ -6,6 +6,8 @@ carries its n, its interval or a "too few answers" flag, and a "data as of" date
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from cxlib import charts, views
@@ -56,28 +58,25 @@ def overview_html(page: Page, period: Period, segment: Segment | None) -> str:
 
 def nps_tile(page: Page, row: pd.Series, rows: pd.DataFrame) -> str:
     """A tile with NPS, its interval, n, the data-as-of date of ``rows`` and a small-n flag."""
-    tr = page.tr
-    n = int(row["n"])
-    if n == 0:
-        return views.tile(
-            tr("metric.nps"), "–", [tr("tile.n", n=tr.number(0))], tr("flag.no_answers")
-        )
-    value, interval = nps_cells(page, row)
-    details = [tr("tile.interval", interval=interval), _n_text(page, row)]
-    as_of = page.as_of("responses", rows)
-    if as_of is not None:
-        details.append(tr("tile.as_of", date=tr.date(as_of)))
-    flag = tr("flag.small_n", min_n=MIN_N) if "small_n" in row["flags"] else ""
-    return views.tile(tr("metric.nps"), value, details, flag)
+    return _tile(page, "metric.nps", row, rows, nps_cells)
 
 
 def share_tile(page: Page, label: str, row: pd.Series, rows: pd.DataFrame) -> str:
     """A tile with a share in percent (CSAT, CES), its Wilson interval, n, as-of and flags."""
+    return _tile(page, label, row, rows, share_cells)
+
+
+def _tile(
+    page: Page,
+    label: str,
+    row: pd.Series,
+    rows: pd.DataFrame,
+    cells: Callable[[Page, pd.Series], tuple[str, str]],
+) -> str:
     tr = page.tr
-    n = int(row["n"])
-    if n == 0:
+    if int(row["n"]) == 0:
         return views.tile(tr(label), "–", [tr("tile.n", n=tr.number(0))], tr("flag.no_answers"))
-    value, interval = share_cells(page, row)
+    value, interval = cells(page, row)
     details = [tr("tile.interval", interval=interval), _n_text(page, row)]
     as_of = page.as_of("responses", rows)
     if as_of is not None:

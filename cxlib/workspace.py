@@ -430,6 +430,19 @@ def _source(
     )
 
 
+def require_dimension(workspace: Workspace, name: str, *, what: str = "") -> None:
+    """Raise a ParameterError unless ``name`` is one of the workspace's dimensions."""
+    from cxlib.errors import ParameterError
+
+    if name not in workspace.dimensions:
+        allowed = ", ".join(workspace.dimensions) or "none (add 'dimensions' to workspace.yaml)"
+        raise ParameterError(
+            f"{what}'{name}' is not a dimension of this workspace."
+            f"{did_you_mean(name, workspace.dimensions)}",
+            hint=f"Dimensions: {allowed}.",
+        )
+
+
 def _error(
     document: Any,
     config_path: Path,

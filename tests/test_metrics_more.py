@@ -220,15 +220,19 @@ def survey(rows: int, seed: int) -> pd.DataFrame:
     return data
 
 
+#: The survey KPIs every engine must compute alike (also used by tests/spark).
+SURVEY_SPECS = {
+    "nps": Metric("nps", "nps"),
+    "csat": Metric("share", "csat", at_least=4),
+    "ces": Metric("share", "ces", at_least=5),
+    "ces_mean": Metric("mean", "ces"),
+}
+
+
 @pytest.mark.parametrize("grain", ["week", "month", None])
 def test_engines_agree(engine: Callable[[pd.DataFrame], Any], grain: str | None) -> None:
     data = survey(3000, seed=3)
-    specs = {
-        "nps": Metric("nps", "nps"),
-        "csat": Metric("share", "csat", at_least=4),
-        "ces": Metric("share", "ces", at_least=5),
-        "ces_mean": Metric("mean", "ces"),
-    }
+    specs = SURVEY_SPECS
     options: dict[str, Any] = {"by": ["region"], "grain": grain, "timezone": "Europe/Berlin"}
     expected = compute(data, specs, **options)
     got = compute(engine(data), specs, **options)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 from test_metrics import frame
-from test_metrics_more import scores, stamps, survey
+from test_metrics_more import SURVEY_SPECS, scores, stamps, survey
 
 from cxlib.metrics import Metric, ces, compare, compute, csat, mean_score, nps
 from cxlib.periods import parse_period
@@ -53,12 +53,7 @@ def test_by_groups_and_grains_agree(
     grain: str | None, to_spark: ToSpark, assert_same: Same
 ) -> None:
     data = survey(3000, seed=3)
-    specs = {
-        "nps": Metric("nps", "nps"),
-        "csat": Metric("share", "csat", at_least=4),
-        "ces": Metric("share", "ces", at_least=5),
-        "ces_mean": Metric("mean", "ces"),
-    }
+    specs = SURVEY_SPECS
     options: dict[str, Any] = {"by": ["region"], "grain": grain, "timezone": "Europe/Berlin"}
     expected = compute(data, specs, **options)
     got = compute(to_spark(data), specs, **options)
