@@ -1,6 +1,7 @@
 # CX Workbook: the two set-up commands of the README, and the steps they are made of.
 #   make demo   set up the environment, generate the demo workspace, build all its reports
-#   make test   set up the environment (Debian's chromium included) and run the whole test suite
+#   make test   set up the environment (Debian's chromium and postgresql included) and run the
+#               whole test suite
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -8,7 +9,7 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= cx-workbook-demo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint chromium
+.PHONY: demo test lint system-packages
 
 $(VENV)/.runtime: pyproject.toml
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
@@ -26,10 +27,15 @@ $(VENV)/.test: $(VENV)/.runtime
 demo: $(VENV)/.runtime
 	$(BIN)/cx-workbook demo $(DEMO_DIR)
 
-chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
+# Debian packages the tests use: chromium (browser tests), postgresql (store tests on a real server,
+# started by the tests on a loopback port)
+system-packages:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="chromium fonts-dejavu-core"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
 lint: $(VENV)/.test
@@ -37,7 +43,7 @@ lint: $(VENV)/.test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: $(VENV)/.test chromium lint
+test: $(VENV)/.test system-packages lint
 	$(BIN)/pytest
 
 # PySpark: an opt-in job with its own virtualenv (Java and a large wheel), see docs/spark.md.

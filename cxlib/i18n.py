@@ -1,9 +1,11 @@
 """Words a person reads, in English, German and Danish, and locale formatting.
 
-Messages live in gettext catalogues ``cxlib/locale/<lang>/LC_MESSAGES/cxlib.po``, read with Babel.
-Message ids are stable dotted names (``overview.nps_tile``); texts use ``str.format`` fields
-(``{n}``). A language whose catalogue lacks a message falls back to English, and
-:meth:`Translator.missing` tells which ids did, so a page can say so instead of hiding it.
+Messages live in gettext catalogues ``cxlib/locale/<lang>/LC_MESSAGES/*.po``, read with Babel:
+``cxlib.po`` for the reports and the CLI, one more file per area (``workshop.po`` for the forms
+and the workshop models …). A message id lives in exactly one file. Message ids are stable dotted
+names (``overview.nps_tile``); texts use ``str.format`` fields (``{n}``). A language whose
+catalogue lacks a message falls back to English, and :meth:`Translator.missing` tells which ids
+did, so a page can say so instead of hiding it.
 """
 
 from __future__ import annotations
@@ -23,13 +25,45 @@ _LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
 @cache
 def catalogue(language: str) -> dict[str, str]:
-    """Return the message id → text mapping of one language (empty texts left out)."""
-    path = _LOCALE_DIR / language / "LC_MESSAGES" / "cxlib.po"
-    if not path.exists():
-        return {}
-    with path.open("rb") as handle:
-        po = read_po(handle, locale=_LOCALES[language])
-    return {str(m.id): str(m.string) for m in po if m.id and m.string}
+    """Return the message id → text mapping of one language (empty texts left out).
+
+    Raises
+    ------
+    ValueError
+        When two catalogue files of the language define the same message id.
+    """
+    messages: dict[str, str] = {}
+    origin: dict[str, str] = {}
+    for path in sorted((_LOCALE_DIR / language / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as handle:
+            po = read_po(handle, locale=_LOCALES[language])
+        for message in po:
+            if not message.id or not message.string:
+                continue
+            msgid = str(message.id)
+            if msgid in origin:
+                raise ValueError(
+                    f"message id {msgid!r} is in both {origin[msgid]} and {path.name} "
+                    f"({language}); keep it in one"
+                )
+            origin[msgid] = path.name
+            messages[msgid] = str(message.string)
+    return messages
+
+
+@cache
+def same_as_english(language: str) -> frozenset[str]:
+    """Message ids whose text is deliberately the English one (flag ``#, same-as-english``).
+
+    Names such as "NPS" or "Region" read the same in German and Danish; any other text identical
+    to English is an untranslated message, which the catalogue test refuses.
+    """
+    marked: set[str] = set()
+    for path in sorted((_LOCALE_DIR / language / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as handle:
+            po = read_po(handle, locale=_LOCALES[language])
+        marked.update(str(m.id) for m in po if m.id and "same-as-english" in m.flags)
+    return frozenset(marked)
 
 
 class Translator:

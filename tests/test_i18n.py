@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from cxlib.i18n import LANGUAGES, Translator, catalogue
+from cxlib.i18n import LANGUAGES, Translator, catalogue, same_as_english
 
 
 def test_every_language_has_every_message() -> None:
@@ -16,6 +16,23 @@ def test_every_language_has_every_message() -> None:
     for language in LANGUAGES:
         assert set(catalogue(language)) == english, language
         assert not Translator(language).untranslated()
+
+
+def test_no_message_is_left_in_english() -> None:
+    # a German or Danish text equal to the English one is untranslated, unless it is marked as a
+    # name that reads the same (``#, same-as-english``); texts of only fields and signs are fine
+    english = catalogue("en")
+    for language in ("de", "da"):
+        own = catalogue(language)
+        marked = same_as_english(language)
+        left = sorted(
+            msgid
+            for msgid, text in english.items()
+            if own.get(msgid) == text
+            and msgid not in marked
+            and re.search(r"[A-Za-z]", re.sub(r"\{\w+\}", "", text))
+        )
+        assert not left, (language, left)
 
 
 def test_placeholders_agree_across_languages() -> None:
@@ -49,3 +66,15 @@ def test_messages_fill_parameters_and_labels_fall_back() -> None:
     assert tr.label("dimension", "customer_tier") == "Customer tier"
     with pytest.raises(ValueError, match="language must be one of en, de, da; got 'fr'"):
         Translator("fr")
+
+
+def test_a_message_id_lives_in_one_catalogue_file(tmp_path, monkeypatch) -> None:
+    folder = tmp_path / "en" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "cxlib.po").write_text('msgid "a.b"\nmsgstr "A"\n', encoding="utf-8")
+    (folder / "workshop.po").write_text('msgid "a.c"\nmsgstr "C"\n', encoding="utf-8")
+    monkeypatch.setattr("cxlib.i18n._LOCALE_DIR", tmp_path)
+    assert catalogue.__wrapped__("en") == {"a.b": "A", "a.c": "C"}
+    (folder / "workshop.po").write_text('msgid "a.b"\nmsgstr "B"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=re.escape("'a.b' is in both cxlib.po and workshop.po")):
+        catalogue.__wrapped__("en")
