@@ -8,7 +8,8 @@ instead of a traceback.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -70,6 +71,56 @@ class DataError(CxError):
 
 class ParameterError(CxError):
     """A notebook, report or CLI parameter has a value that is not allowed."""
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """What is wrong with one field of a workshop entry: a message id and its parameters.
+
+    The words come from :mod:`cxlib.i18n` where the problem is shown (a form, the CLI), so the
+    same problem reads in English, German or Danish.
+
+    Attributes
+    ----------
+    field
+        The field at fault (``title``, ``emotion``, ``stages[2].name`` …).
+    msgid
+        Message id of the explanation (``workshop.problem.required``).
+    params
+        Values for the message's ``{fields}``, in a stable order.
+    """
+
+    field: str
+    msgid: str
+    params: tuple[tuple[str, object], ...] = ()
+
+    @classmethod
+    def of(cls, field_name: str, msgid: str, **params: object) -> FieldProblem:
+        """A problem with its parameters in a stable order (so equal problems are equal)."""
+        return cls(field_name, msgid, tuple(sorted(params.items())))
+
+    @property
+    def values(self) -> Mapping[str, object]:
+        """The parameters as a mapping."""
+        return dict(self.params)
+
+
+class ValidationError(CxError):
+    """A workshop entry (goal, journey, touchpoint, action) breaks a rule; nothing was stored.
+
+    Parameters
+    ----------
+    kind
+        What was entered (``goal``, ``touchpoint`` …).
+    problems
+        Every problem found, not only the first.
+    """
+
+    def __init__(self, kind: str, problems: Iterable[FieldProblem]) -> None:
+        self.kind = kind
+        self.problems: tuple[FieldProblem, ...] = tuple(problems)
+        listed = "; ".join(f"{p.field}: {p.msgid}" for p in self.problems)
+        super().__init__(f"the {kind} was not saved: {listed}", key=kind)
 
 
 def did_you_mean(value: str, choices: Iterable[str]) -> str:
