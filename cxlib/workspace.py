@@ -21,10 +21,10 @@ from typing import Any
 
 import jsonschema
 from jsonschema.exceptions import best_match
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
 
 from cxlib.errors import WorkspaceError, did_you_mean
+from cxlib.yamlfile import dotted, line_of, read_yaml
+from cxlib.yamlfile import plain as plain_yaml
 
 CONFIG_NAME = "workspace.yaml"
 SCHEMA_PATH = Path(__file__).resolve().parent / "workspace.schema.json"
@@ -203,7 +203,7 @@ def load_workspace(path: str | os.PathLike[str]) -> Workspace:
     document = _read_yaml(config_path)
     _validate_schema(document, config_path)
     root = config_path.parent.resolve()
-    plain: dict[str, Any] = _plain(document)
+    plain: dict[str, Any] = plain_yaml(document)
     dimensions = tuple(plain.get("dimensions", ()))
     timezone = plain.get("timezone", "UTC")
     try:
@@ -213,7 +213,7 @@ def load_workspace(path: str | os.PathLike[str]) -> Workspace:
             f"timezone '{timezone}' is not a known IANA time zone.",
             file=config_path,
             key="timezone",
-            line=_line_of(document, ("timezone",)),
+            line=line_of(document, ("timezone",)),
             hint="Use a name such as 'Europe/Berlin' or 'UTC'.",
         ) from None
     sources: dict[str, tuple[Source, ...]] = {}
@@ -244,36 +244,12 @@ def load_workspace(path: str | os.PathLike[str]) -> Workspace:
 
 
 def _read_yaml(config_path: Path) -> Any:
-    yaml = YAML(typ="rt")
-    try:
-        text = config_path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise WorkspaceError(
-            f"is not UTF-8 text (byte {exc.start}).",
-            file=config_path,
-            hint="Save workspace.yaml as UTF-8.",
-        ) from None
-    try:
-        document = yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "malformed YAML"
-        raise WorkspaceError(
-            f"is not valid YAML: {problem}.",
-            file=config_path,
-            line=line,
-            hint="Check indentation and quoting around that line.",
-        ) from None
-    if not isinstance(document, Mapping):
-        raise WorkspaceError(
-            "must be a mapping of keys (version, name, sources …); found "
-            f"{type(document).__name__ if document is not None else 'an empty file'}.",
-            file=config_path,
-            line=1,
-            hint="Start from templates/demo/workspace.yaml.",
-        )
-    return document
+    return read_yaml(
+        config_path,
+        error=WorkspaceError,
+        hint="Start from templates/demo/workspace.yaml.",
+        keys="version, name, sources …",
+    )
 
 
 def _validate_schema(document: Any, config_path: Path) -> None:
@@ -285,14 +261,14 @@ def _validate_schema(document: Any, config_path: Path) -> None:
     typos = [e for e in errors if e.validator == "additionalProperties"]
     error = typos[0] if typos else best_match(errors)
     path = tuple(error.absolute_path)
-    key = _dotted(path) or "(top level)"
+    key = dotted(path) or "(top level)"
     hint = None
     if error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         unexpected = sorted(set(error.instance) - set(allowed))
         bad = unexpected[0] if unexpected else ""
         path = (*path, bad)
-        message = f"unknown key '{_dotted(path)}'.{did_you_mean(bad, allowed)}"
+        message = f"unknown key '{dotted(path)}'.{did_you_mean(bad, allowed)}"
         hint = f"Allowed here: {', '.join(allowed)}."
     elif error.validator == "required":
         message = f"'{key}' is missing a required key: {error.message.split(' ')[0]}."
@@ -305,7 +281,7 @@ def _validate_schema(document: Any, config_path: Path) -> None:
     else:
         message = f"'{key}': {error.message}."
     raise WorkspaceError(
-        message, file=config_path, key=_dotted(path), line=_line_of(document, path), hint=hint
+        message, file=config_path, key=dotted(path), line=line_of(document, path), hint=hint
     )
 
 
@@ -337,7 +313,7 @@ def _source(
         raise _error(
             document,
             config_path,
-            f"{_dotted(where)} maps no score: map at least one of {', '.join(SCORE_COLUMNS)} "
+            f"{dotted(where)} maps no score: map at least one of {', '.join(SCORE_COLUMNS)} "
             "or some ratings.",
             key_path,
             hint="For example 'nps: <column with the 0-10 answers>'.",
@@ -349,7 +325,7 @@ def _source(
             raise _error(
                 document,
                 config_path,
-                f"{_dotted(where)}.columns must map '{canonical}'.",
+                f"{dotted(where)}.columns must map '{canonical}'.",
                 key_path,
                 hint=f"Add '{canonical}: <column in the file>' under columns.",
                 near=where,
@@ -401,7 +377,7 @@ def _source(
         raise _error(
             document,
             config_path,
-            f"data file '{block['path']}' of {_dotted(where)} not found in '{root}'.",
+            f"data file '{block['path']}' of {dotted(where)} not found in '{root}'.",
             key_path,
             hint="Fix the path (relative to the workspace folder) or add the file.",
         )
@@ -410,7 +386,7 @@ def _source(
     rating_scale = block.get("rating_scale", [1, 5])
     return Source(
         table=table,
-        key=_dotted(where),
+        key=dotted(where),
         path=root / block["path"],
         files=files,
         columns=dict(block.get("columns", {})),
@@ -453,42 +429,5 @@ def _error(
     near: tuple[Any, ...] = (),
 ) -> WorkspaceError:
     """An error at ``key_path`` of workspace.yaml (or at ``near`` when that key is absent)."""
-    line = _line_of(document, key_path) or (_line_of(document, near) if near else None)
-    return WorkspaceError(message, file=config_path, key=_dotted(key_path), line=line, hint=hint)
-
-
-def _plain(node: Any) -> Any:
-    """Turn a ruamel document into plain dicts, lists and scalars; mapping keys become text."""
-    if isinstance(node, Mapping):
-        return {str(key): _plain(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_plain(item) for item in node]
-    for kind in (bool, int, float, str):  # ruamel's scalar subclasses become plain values
-        if isinstance(node, kind):
-            return kind(node)
-    return None if node is None else str(node)
-
-
-def _dotted(path: tuple[Any, ...]) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def _line_of(document: Any, path: tuple[Any, ...]) -> int | None:
-    """Return the 1-based line of ``path`` in a ruamel round-trip document, if known."""
-    node = document
-    line: int | None = None
-    for part in path:
-        try:
-            if isinstance(part, int):
-                line = node.lc.item(part)[0] + 1
-            elif part in node:
-                line = node.lc.key(part)[0] + 1
-            else:
-                break
-            node = node[part]
-        except (AttributeError, KeyError, IndexError, TypeError):
-            break
-    return line
+    line = line_of(document, key_path) or (line_of(document, near) if near else None)
+    return WorkspaceError(message, file=config_path, key=dotted(key_path), line=line, hint=hint)
