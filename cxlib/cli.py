@@ -96,6 +96,27 @@ def _parser() -> argparse.ArgumentParser:
         "--format", default="table", choices=["table", "csv", "json"], dest="drivers_format"
     )
 
+    init = commands.add_parser("init", help="start a workspace from a journey template")
+    init.add_argument("directory", metavar="DIR", help="a new or empty folder")
+    init.add_argument(
+        "--template",
+        default="retail",
+        metavar="T",
+        help="journey template: retail, ecommerce, saas, banking, airline (default: retail)",
+    )
+    init.add_argument("--name", default="", help="the programme's name (default: the folder's)")
+    init.add_argument("--lang", default="en", choices=["en", "de", "da"], help="its language")
+    _who_argument(init)
+
+    export = commands.add_parser("export", help="write the workbook's content as YAML files")
+    export.add_argument("workspace", metavar="WS", help="workspace folder")
+    export.add_argument("directory", metavar="DIR", help="folder to write into")
+
+    import_ = commands.add_parser("import", help="read YAML files written by 'export'")
+    import_.add_argument("workspace", metavar="WS", help="workspace folder")
+    import_.add_argument("directory", metavar="DIR", help="folder 'export' wrote")
+    _who_argument(import_)
+
     serve = commands.add_parser("serve", help="serve the workbook as a Voila app")
     serve.add_argument("workspace", metavar="WS", help="workspace folder")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
@@ -114,6 +135,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _who_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--who",
+        default="",
+        metavar="NAME",
+        help="name recorded in the workbook's history (default: your login name)",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
@@ -128,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _metrics(args)
         if args.command == "drivers":
             return _drivers(args)
+        if args.command in ("init", "export", "import"):
+            return _workbook_command(args)
         return _serve(args)
     except CxError as error:
         print(f"cx-workbook: error: {error.one_line()}", file=sys.stderr)
@@ -292,6 +324,51 @@ def _check_text(row: dict[str, object]) -> str:
     if row["unused_columns"]:
         lines.append(f"  unused columns: {', '.join(row['unused_columns'])}")  # type: ignore[arg-type]
     return "\n".join(lines)
+
+
+def _who(args: argparse.Namespace) -> str:
+    import getpass
+
+    if args.who:
+        return str(args.who)
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container without /etc/passwd entry)
+        return "cx-workbook"
+
+
+def _workbook_command(args: argparse.Namespace) -> int:
+    from cxlib import exchange
+    from cxlib.workbook import Workbook
+    from cxlib.workspace import load_workspace
+
+    if args.command == "init":
+        config = exchange.init_workspace(
+            args.directory,
+            template=args.template,
+            name=args.name,
+            language=args.lang,
+            who=_who(args),
+        )
+        print(f"Workspace: {config.parent.resolve()} (journey template '{args.template}')")
+        print(f"Next: put your survey export in {config.parent / 'data'}, map its columns in")
+        print(f"{config}, then run: cx-workbook check {args.directory}")
+        return 0
+    workspace = load_workspace(args.workspace, require_files=False)
+    with Workbook.open(workspace) as workbook:
+        if args.command == "export":
+            for path in exchange.export_workbook(workbook, args.directory):
+                print(path.resolve())
+            return 0
+        result = exchange.import_workbook(workbook, args.directory, who=_who(args))
+    added = ", ".join(_count(n, kind) for kind, n in result.added.items() if n) or "nothing"
+    updated = ", ".join(_count(n, kind) for kind, n in result.updated.items() if n) or "nothing"
+    print(f"Imported: added {added}; updated {updated}; {result.unchanged} unchanged.")
+    return 0
+
+
+def _count(n: int, kind: str) -> str:
+    return f"{n} {kind}" + ("" if n == 1 else "s")
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -93,6 +93,13 @@ def load_table(workspace: Workspace, table: str) -> Table:
         )
     frames, reports = [], []
     for source in workspace.sources[table]:
+        if not source.files:  # a workspace loaded without require_files
+            raise DataError(
+                f"data file '{source.path.relative_to(workspace.root)}' of {source.key} not found.",
+                file=workspace.config_path,
+                key=f"{source.key}.path",
+                hint="Fix the path (relative to the workspace folder) or add the file.",
+            )
         for path in source.files:
             frame, report = load_file(source, path, workspace.timezone)
             frames.append(frame)

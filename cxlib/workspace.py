@@ -169,13 +169,17 @@ def _schema() -> dict[str, Any]:
     return schema
 
 
-def load_workspace(path: str | os.PathLike[str]) -> Workspace:
+def load_workspace(path: str | os.PathLike[str], *, require_files: bool = True) -> Workspace:
     """Load ``workspace.yaml`` from a workspace folder (or the file itself) and validate it.
 
     Parameters
     ----------
     path
         The workspace folder, or its ``workspace.yaml``.
+    require_files
+        Refuse a source whose data files do not exist (default). The workshop's own work
+        (goals, journeys) needs no data yet: without this, such a source has no files and
+        loading its table fails.
 
     Returns
     -------
@@ -224,7 +228,9 @@ def load_workspace(path: str | os.PathLike[str]) -> Workspace:
             where: tuple[str | int, ...] = ("sources", table)
             if isinstance(blocks, list):
                 where = (*where, index)
-            built.append(_source(table, block, where, root, document, config_path, dimensions))
+            built.append(
+                _source(table, block, where, root, document, config_path, dimensions, require_files)
+            )
         sources[table] = tuple(built)
     return Workspace(
         root=root,
@@ -293,6 +299,7 @@ def _source(
     document: Any,
     config_path: Path,
     dimensions: tuple[str, ...],
+    require_files: bool = True,
 ) -> Source:
     allowed = (*CANONICAL_COLUMNS[table], *dimensions)
     for canonical in block.get("columns", {}):
@@ -372,7 +379,7 @@ def _source(
             )
     pattern = Path(glob.escape(str(root))) / block["path"]
     files = tuple(sorted(Path(p).resolve() for p in glob.glob(str(pattern)) if Path(p).is_file()))
-    if not files:
+    if not files and require_files:
         key_path = (*where, "path")
         raise _error(
             document,

@@ -100,6 +100,7 @@ def dump_yaml(document: Any, path: Path, *, header: str = "") -> None:
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
     yaml.allow_unicode = True
+    yaml.width = 4096  # long texts stay on one line (no folding with trailing spaces)
     yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
     with path.open("w", encoding="utf-8") as handle:
         for line in header.splitlines():

@@ -183,3 +183,18 @@ def _to_polars(frame: Any) -> Any:
         else:
             columns[name] = pl.Series(name, pa.array(series.array, from_pandas=True))
     return pl.DataFrame(columns)
+
+
+# --- The workshop store: a throw-away PostgreSQL server (code in tests/pg_server.py) ----------
+# One server per test session, started on first use, stopped at the end even when tests fail.
+# Tests make their own database on it with ``pg_server.fresh_database(postgres_url)``. pytest puts
+# this folder on sys.path for conftest.py (rootdir layout, no __init__.py), so the import works.
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """SQLAlchemy URL of a PostgreSQL server on 127.0.0.1 (skipped outside CI if not installed)."""
+    from pg_server import running_postgres
+
+    with running_postgres() as url:
+        yield url
