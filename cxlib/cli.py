@@ -180,6 +180,7 @@ def _demo(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from cxlib.demo import DEMO_SEED, WORKSPACE_TEMPLATE, generate_demo
+    from cxlib.exchange import seed_demo_workbook
     from cxlib.report import build_reports
 
     if Path(args.directory).exists() and not Path(args.directory).is_dir():
@@ -192,6 +193,7 @@ def _demo(args: argparse.Namespace) -> int:
         )
     seed = DEMO_SEED if args.seed is None else args.seed
     summary = generate_demo(args.directory, seed=seed)
+    seed_demo_workbook(summary.directory)
     rows = ", ".join(f"{table}: {count:,}" for table, count in summary.rows.items())
     print(f"Demo workspace: {summary.directory.resolve()} ({rows} rows)")
     if args.no_reports:

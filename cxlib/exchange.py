@@ -306,6 +306,18 @@ def apply_template(workbook: Workbook, name: str, *, who: str) -> ImportResult:
     return _write_checked(workbook, list(_flatten_journeys(document, items, path)), who=who)
 
 
+def seed_demo_workbook(root: str | Path, *, who: str = "demo") -> ImportResult:
+    """Give a demo workspace its workshop's goals, journey map and actions.
+
+    They are ``templates/demo/workbook/*.yaml``, with fixed ids, so seeding again changes
+    nothing that is still as shipped.
+    """
+    from cxlib.workspace import load_workspace
+
+    with Workbook.open(load_workspace(root)) as workbook:
+        return import_workbook(workbook, templates_dir() / "demo" / "workbook", who=who)
+
+
 WORKSPACE_TEMPLATE = """\
 # CX Workbook workspace ({template} template). Describe your programme, map your exports under
 # `sources`, then run `cx-workbook check .` — the full contract is in the README.

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 import pytest
 
 from cxlib.demo import generate_demo
+from cxlib.exchange import seed_demo_workbook
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -58,6 +59,7 @@ def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A freshly generated demo workspace (read-only for tests: copy it to change it)."""
     directory = tmp_path_factory.mktemp("demo") / "workspace"
     generate_demo(directory)
+    seed_demo_workbook(directory)
     return directory
 
 

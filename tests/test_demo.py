@@ -6,6 +6,7 @@ statistic of the stories is recomputed here with plain numpy, independently of t
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from pathlib import Path
@@ -512,3 +513,52 @@ def test_range_without_the_stories(tmp_path: Path) -> None:
 def test_invalid_arguments_are_rejected(tmp_path: Path, end_month: str, months: int) -> None:
     with pytest.raises(ValueError):
         generate_demo(tmp_path, end_month=end_month, months=months)
+
+
+# ------------------------------------------------------------------ the demo workshop's workbook
+
+
+def test_demo_goal_baselines_are_the_data_of_2026_q3(
+    responses: pd.DataFrame, tickets: pd.DataFrame
+) -> None:
+    from ruamel.yaml import YAML
+
+    from cxlib.resources import templates_dir
+
+    goals_file = templates_dir() / "demo" / "workbook" / "goals.yaml"
+    goals = {g["id"]: g for g in YAML(typ="safe").load(goals_file.read_text("utf-8"))["goals"]}
+    quarter = responses[responses["month"].isin(["2026-07", "2026-08", "2026-09"])]
+    scores = quarter[NPS].dropna().to_numpy()
+    nps = 100 * (np.mean(scores >= 9) - np.mean(scores <= 6))
+    assert (goals["recommend"]["baseline"], goals["recommend"]["baseline_n"]) == (
+        round(nps, 2),
+        len(scores),
+    )
+    delivery = quarter["Rating: Delivery"]
+    answered = delivery[delivery > 0]  # 0 = not applicable
+    assert goals["delivery-rating"]["baseline"] == round(answered.mean(), 2)
+    assert goals["delivery-rating"]["baseline_n"] == len(answered)
+    created = tickets["Created"]
+    in_quarter = tickets[(created >= "2026-07-01") & (created < "2026-10-01")].dropna(
+        subset=["First reply"]
+    )
+    hours = (in_quarter["First reply"] - in_quarter["Created"]).dt.total_seconds() / 3600
+    assert goals["first-answer"]["baseline"] == round(float(np.median(hours)), 2)
+    assert goals["first-answer"]["baseline_n"] == len(hours)
+
+
+def test_the_demo_workspace_has_its_workshop(demo_workspace: Path) -> None:
+    from cxlib.actions import overdue
+    from cxlib.workbook import Workbook
+    from cxlib.workspace import load_workspace
+
+    with Workbook.open(load_workspace(demo_workspace)) as workbook:
+        assert [g.item.id for g in workbook.goals()] == [
+            "recommend",
+            "delivery-rating",
+            "first-answer",
+        ]
+        measured = [t.item.measure for t in workbook.touchpoints() if t.item.measure]
+        assert len(measured) == 8 and all(m in workbook.rules.kpis for m in measured)
+        late = overdue([a.item for a in workbook.actions()], dt.date(2026, 11, 22))
+        assert [a.id for a in late] == ["callback"]
