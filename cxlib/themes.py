@@ -15,6 +15,7 @@ import pandas as pd
 from cxlib import _stats
 from cxlib._frames import aggregate, group_keys, prepare
 from cxlib.errors import ParameterError, did_you_mean
+from cxlib.langdetect import detect_languages
 from cxlib.taxonomy import LANGUAGES, Taxonomy, load_taxonomy, workspace_taxonomies
 
 #: Fewer comments than this in a group are flagged ``small_n``.
@@ -33,13 +34,21 @@ __all__ = [
 ]
 
 
-def _languages(frame: pd.DataFrame, column: str, default: str, known: Sequence[str]) -> pd.Series:
-    """Each row's taxonomy language: the first two letters of ``column`` (``de-DE`` → ``de``),
-    or ``default`` when missing or without a taxonomy."""
-    if column not in frame.columns:
-        return pd.Series(default, index=frame.index)
-    codes = frame[column].astype("str").str.strip().str.lower().str[:2]
-    return codes.where(codes.isin(list(known)), default).fillna(default)
+def _languages(
+    frame: pd.DataFrame, column: str, text: str, default: str, known: Sequence[str]
+) -> pd.Series:
+    """Each row's taxonomy language: the first two letters of ``column`` (``de-DE`` → ``de``);
+    where that is missing or has no taxonomy, the language detected from the text
+    (:func:`cxlib.langdetect.detect_languages`); where detection is unsure, ``default``."""
+    if column in frame.columns:
+        codes = frame[column].astype("string").str.strip().str.lower().str[:2]
+        codes = codes.where(codes.isin(list(known)))
+    else:
+        codes = pd.Series(pd.NA, index=frame.index, dtype="string")
+    unknown = codes.isna()
+    if unknown.any():
+        codes[unknown] = detect_languages(frame.loc[unknown, text], known)
+    return codes.fillna(default).astype(str)
 
 
 def tag_themes(
@@ -59,8 +68,9 @@ def tag_themes(
     text
         The text column (comments, ticket text, feedback text).
     language_column
-        Each row's language (``en``, ``de``, ``da``; ``de-DE`` counts as ``de``). Rows with a
-        missing or unknown language, or a frame without that column, use ``default_language``.
+        Each row's language (``en``, ``de``, ``da``; ``de-DE`` counts as ``de``). Where it is
+        missing or unknown, or the frame lacks that column, the language is detected from the
+        text (:mod:`cxlib.langdetect`); texts too short to tell use ``default_language``.
     taxonomies
         Language → :class:`Taxonomy`; the built-in ones by default (see also
         :func:`workspace_taxonomies`).
@@ -82,7 +92,7 @@ def tag_themes(
         )
     themes = list(dict.fromkeys(t for taxonomy in tax.values() for t in taxonomy.themes))
     out = pd.DataFrame(False, index=frame.index, columns=themes)
-    languages = _languages(frame, language_column, default_language, list(tax))
+    languages = _languages(frame, language_column, text, default_language, list(tax))
     for language, taxonomy in tax.items():
         mask = (languages == language).to_numpy()
         if mask.any():
