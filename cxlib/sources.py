@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from cxlib.dates import AmbiguousDates, infer_format, parse_timestamps
@@ -306,8 +307,7 @@ def _parse(
         integral = pd.Series(True, index=values.index)
     ok = (numbers.between(low, high) & integral & ~not_applicable).fillna(False).astype(bool)
     bad = present & ~ok & ~not_applicable
-    parsed = numbers.where(ok)
-    parsed = parsed.astype("Int64") if whole else parsed.astype("Float64")
+    parsed = _whole_numbers(numbers, ok) if whole else numbers.where(ok).astype("Float64")
     if canonical in source.values and (bad & numbers.isna()).any():
         reason = problem("quality.not_in_values", column=canonical)
     elif high == float("inf"):
@@ -317,6 +317,17 @@ def _parse(
     else:
         reason = problem("quality.not_whole_number", column=canonical, low=low, high=high)
     return parsed, bad, reason, int(not_applicable.sum())
+
+
+def _whole_numbers(numbers: pd.Series, ok: pd.Series) -> pd.Series:
+    """Nullable integers of ``numbers`` where ``ok`` (checked whole and in range), else missing.
+
+    Built straight from the values and a mask: pandas' ``astype("Int64")`` of a float column
+    re-checks every value for being whole, which the caller has just done.
+    """
+    missing = ~ok.to_numpy(dtype=bool)
+    values = np.where(missing, 0.0, numbers.to_numpy(dtype="float64")).astype("int64")
+    return pd.Series(pd.arrays.IntegerArray(values, missing), index=numbers.index)
 
 
 def _numbers(values: pd.Series) -> tuple[pd.Series, bool]:
