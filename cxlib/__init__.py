@@ -7,9 +7,17 @@ Arrow and Altair load only when a function that needs them is first used).
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import Any
 
 __version__ = "0.1.0"
+
+if "ipykernel" in sys.modules and "jsonschema" not in sys.modules:  # pragma: no branch
+    # Inside a kernel (the workbook notebooks, the Voila app), skip jsonschema's optional IRI
+    # grammar: when ``rfc3987_syntax`` is importable, jsonschema compiles its grammars at import
+    # (~1.1 s of every kernel start) only to check the "iri" formats, which cxlib never uses.
+    # A None entry makes the import fail, and jsonschema then leaves those two checks out.
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 #: Public name → the module that defines it.
 _EXPORTS = {

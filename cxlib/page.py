@@ -7,14 +7,17 @@ when a filter cannot apply), translates text and displays HTML.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
 from IPython.display import HTML, display
 
 from cxlib import charts, views
+from cxlib.app import APP_ENV
 from cxlib.errors import CxError, ParameterError, did_you_mean
 from cxlib.i18n import LANGUAGES, Translator
 from cxlib.params import Parameters, Segment, validate_parameters
@@ -49,7 +52,16 @@ class Page:
     def __init__(self, params: Parameters) -> None:
         self.params = params
         self.tr = Translator(params.language)
+        #: Message id of the page title (set by :func:`start`).
+        self.title = ""
         self._tables: dict[str, Table] = {}
+
+    def with_language(self, language: str) -> Page:
+        """This page in another language: the same parameters and loaded tables, new texts."""
+        other = copy.copy(self)  # shares the loaded tables
+        other.params = replace(self.params, language=language)
+        other.tr = Translator(language)
+        return other
 
     @property
     def workspace(self) -> Workspace:
@@ -175,6 +187,24 @@ def start(
 
 
 def _header(page: Page, title: str, *, filters: bool) -> None:
+    page.title = title
+    # the app serves the Vega bundle itself (cxlib.app); elsewhere the page carries it once
+    bundle = "" if os.environ.get(APP_ENV) else charts.bundle_html()
+    display(HTML(views.style_html() + bundle))
+    page.show(header_html(page, filters=filters))
+
+
+#: Class of the header :func:`start` shows; a page that changes language hides it (see below).
+HEADER_CLASS = "cx-page-header"
+
+
+def header_html(page: Page, *, filters: bool = False, shown_first: bool = True) -> str:
+    """The page title and its facts (workspace, period, segment, data as of, language).
+
+    With ``filters`` in interactive mode, period and segment are left to the page's filters.
+    ``shown_first`` marks the header :func:`start` shows (class :data:`HEADER_CLASS`), so that
+    a page redrawn in another language can hide it and show its own.
+    """
     params, tr = page.params, page.tr
     facts = [(tr("meta.workspace"), params.workspace.name)]
     if not (filters and page.interactive):
@@ -185,7 +215,9 @@ def _header(page: Page, title: str, *, filters: bool) -> None:
             as_of = page.as_of("responses", page.select("responses").frame)
             facts.append((tr("meta.as_of"), tr.date(as_of)))
     facts.append((tr("meta.language"), tr(f"language.{params.language}")))
-    display(HTML(views.style_html() + charts.bundle_html()))
-    page.show(views.heading(tr(title), 1), views.meta(facts))
+    parts = [views.heading(tr(page.title), 1), views.meta(facts)]
     if tr.untranslated():
-        page.show(views.notice(tr("note.translation_missing"), warning=True))
+        parts.append(views.notice(tr("note.translation_missing"), warning=True))
+    if not shown_first:
+        return "".join(parts)
+    return f'<div class="{HEADER_CLASS}">' + "".join(parts) + "</div>"

@@ -6,48 +6,107 @@ carries its n, its interval or a "too few answers" flag, and a "data as of" date
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from cxlib import charts, views
 from cxlib.metrics import MIN_N, Metric, compute, nps, rating_means
-from cxlib.page import Page
+from cxlib.page import HEADER_CLASS, Page, header_html
 from cxlib.params import Segment
 from cxlib.periods import Period
 from cxlib.quality import Problem
+
+if TYPE_CHECKING:
+    from cxlib.cube import Cube
 
 TREND_MONTHS = 12
 
 
 def overview(page: Page) -> None:
-    """Show the overview: the NPS tile and trend, with filters in interactive mode."""
+    """Show the overview: the NPS tile and trend, with filters in interactive mode.
+
+    Interactive, the responses are aggregated once (:func:`overview_cube`) and every filter or
+    language change redraws from those sums alone.
+    """
+    if page.interactive and not _nps_unavailable(page):
+        from cxlib.widgets import overview_filters
+
+        cube = overview_cube(page)
+
+        def render(shown: Page, period: Period, segment: Segment | None) -> str:
+            return overview_body_html(shown, period, segment, cube=cube)
+
+        def header(shown: Page) -> str:
+            if shown.params.language == page.params.language:
+                return ""  # the header start() showed is in this language
+            hide = f"<style>.{HEADER_CLASS} {{ display: none; }}</style>"
+            return hide + views.block(header_html(shown, filters=True, shown_first=False))
+
+        overview_filters(page, render, cube=cube, header=header)
+        return
     page.show(views.heading(page.tr("overview.nps_heading")))
     if _nps_missing(page):
         return
-    if page.interactive:
-        from cxlib.widgets import overview_filters
-
-        overview_filters(page, overview_html)
-    else:
-        page.show(overview_html(page, page.params.period, page.params.segment))
+    page.show(overview_html(page, page.params.period, page.params.segment))
     page.show(views.notice(page.tr("overview.next")))
 
 
-def overview_html(page: Page, period: Period, segment: Segment | None) -> str:
-    """The overview's NPS tile and monthly trend for one period and segment, as HTML."""
-    tr = page.tr
-    selection = page.select("responses", period=period, segment=segment)
-    total = nps(selection.frame).iloc[0]
-    trend = nps(
-        page.select("responses", period=trend_period(period), segment=segment).frame,
-        grain="month",
-        timezone=page.workspace.timezone,
+def overview_cube(page: Page) -> Cube:
+    """The responses' NPS, CSAT and CES sums per month and dimension value (one scan)."""
+    from cxlib.cube import build_cube
+
+    frame = page.table("responses").frame
+    specs = {"nps": Metric("nps", "nps"), **_survey_specs(page)}
+    dimensions = [d for d in page.workspace.dimensions if d in frame.columns]
+    return build_cube(frame, specs, dimensions=dimensions, timezone=page.workspace.timezone)
+
+
+def overview_body_html(
+    page: Page, period: Period, segment: Segment | None, *, cube: Cube | None = None
+) -> str:
+    """What the overview's filters redraw: heading, tiles, trend and what comes next."""
+    return (
+        views.heading(page.tr("overview.nps_heading"))
+        + overview_html(page, period, segment, cube=cube)
+        + views.notice(page.tr("overview.next"))
     )
-    tiles = [nps_tile(page, total, selection.frame)]
-    for key, row in _survey_shares(page, selection.frame, grain=None).items():
-        tiles.append(share_tile(page, f"metric.{key}", row.iloc[0], selection.frame))
-    parts = [page.note_html(selection.notes), views.tiles(*tiles)]
+
+
+def overview_html(
+    page: Page, period: Period, segment: Segment | None, *, cube: Cube | None = None
+) -> str:
+    """The overview's NPS tile and monthly trend for one period and segment, as HTML.
+
+    With ``cube`` (:func:`overview_cube`) every figure comes from its sums — the same numbers
+    as from the rows, which are then not touched; without, from the filtered rows.
+    """
+    tr = page.tr
+    if cube is None:
+        selection = page.select("responses", period=period, segment=segment)
+        total = nps(selection.frame).iloc[0]
+        trend = nps(
+            page.select("responses", period=trend_period(period), segment=segment).frame,
+            grain="month",
+            timezone=page.workspace.timezone,
+        )
+        shares = _survey_shares(page, selection.frame, grain=None)
+        notes = selection.notes
+        as_of = page.as_of("responses", selection.frame)
+    else:
+        notes, period, segment = _cube_filters(page, cube, period, segment)
+        results = cube.compute(period=period, segment=segment)
+        total = results.pop("nps").iloc[0]
+        shares = results
+        trend = cube.compute(period=trend_period(period), segment=segment, grain="month")["nps"]
+        latest = cube.latest(period=period, segment=segment)
+        as_of = None if latest is None else latest.tz_convert(page.workspace.timezone).date()
+    tiles = [_tile(page, "metric.nps", total, as_of, nps_cells)]
+    for key, row in shares.items():
+        tiles.append(_tile(page, f"metric.{key}", row.iloc[0], as_of, share_cells))
+    parts = [page.note_html(notes), views.tiles(*tiles)]
     if len(trend):
         parts.append(charts.chart_html(charts.nps_trend_chart(trend, tr)))
         parts.append(views.paragraph(tr("overview.trend_caption", months=len(trend))))
@@ -56,21 +115,35 @@ def overview_html(page: Page, period: Period, segment: Segment | None) -> str:
     return "".join(parts)
 
 
+def _cube_filters(
+    page: Page, cube: Cube, period: Period, segment: Segment | None
+) -> tuple[tuple[tuple[str, dict[str, Any]], ...], Period, Segment | None]:
+    """Filters a cube can apply, with the notes :meth:`Page.select` would give for the rest."""
+    notes: list[tuple[str, dict[str, Any]]] = []
+    if segment is not None and segment.dimension not in cube.dimensions:
+        notes.append(("note.segment_not_applicable", {"segment": segment.label}))
+        segment = None
+    if not period.is_all and not cube.dated:
+        notes.append(("note.period_not_applicable", {"table": "responses"}))
+        period = Period("")
+    return tuple(notes), period, segment
+
+
 def nps_tile(page: Page, row: pd.Series, rows: pd.DataFrame) -> str:
     """A tile with NPS, its interval, n, the data-as-of date of ``rows`` and a small-n flag."""
-    return _tile(page, "metric.nps", row, rows, nps_cells)
+    return _tile(page, "metric.nps", row, page.as_of("responses", rows), nps_cells)
 
 
 def share_tile(page: Page, label: str, row: pd.Series, rows: pd.DataFrame) -> str:
     """A tile with a share in percent (CSAT, CES), its Wilson interval, n, as-of and flags."""
-    return _tile(page, label, row, rows, share_cells)
+    return _tile(page, label, row, page.as_of("responses", rows), share_cells)
 
 
 def _tile(
     page: Page,
     label: str,
     row: pd.Series,
-    rows: pd.DataFrame,
+    as_of: dt.date | None,
     cells: Callable[[Page, pd.Series], tuple[str, str]],
 ) -> str:
     tr = page.tr
@@ -78,7 +151,6 @@ def _tile(
         return views.tile(tr(label), "–", [tr("tile.n", n=tr.number(0))], tr("flag.no_answers"))
     value, interval = cells(page, row)
     details = [tr("tile.interval", interval=interval), _n_text(page, row)]
-    as_of = page.as_of("responses", rows)
     if as_of is not None:
         details.append(tr("tile.as_of", date=tr.date(as_of)))
     flag = tr("flag.small_n", min_n=MIN_N) if "small_n" in row["flags"] else ""
@@ -100,6 +172,14 @@ def _survey_shares(
     page: Page, frame: pd.DataFrame, *, grain: str | None, with_mean: bool = False
 ) -> dict[str, pd.DataFrame]:
     """CSAT (top two points) and CES (agreeing) of the mapped columns, in one pass."""
+    specs = _survey_specs(page, with_mean=with_mean)
+    if not specs:
+        return {}
+    return compute(frame, specs, grain=grain, timezone=page.workspace.timezone)
+
+
+def _survey_specs(page: Page, *, with_mean: bool = False) -> dict[str, Metric]:
+    """The CSAT and CES metrics of the mapped columns (top two points; agreeing; the mean)."""
     scales = page.workspace.sources["responses"][0].scales
     specs: dict[str, Metric] = {}
     if page.maps("responses", "csat"):
@@ -109,9 +189,7 @@ def _survey_shares(
         specs["ces"] = Metric("share", "ces", at_least=max(low, high - 2))
         if with_mean:
             specs["ces_mean"] = Metric("mean", "ces")
-    if not specs:
-        return {}
-    return compute(frame, specs, grain=grain, timezone=page.workspace.timezone)
+    return specs
 
 
 def _n_text(page: Page, row: pd.Series) -> str:
@@ -234,13 +312,19 @@ def _flag_text(page: Page, flags: str) -> str:
 
 def _nps_missing(page: Page) -> bool:
     """Show why no NPS can be computed, if so, and say whether that is the case."""
+    msgid = _nps_unavailable(page)
+    if msgid:
+        page.show(views.notice(page.tr(msgid), warning=True))
+    return bool(msgid)
+
+
+def _nps_unavailable(page: Page) -> str:
+    """The message id saying why no NPS can be computed, or ``""`` when it can."""
     if not page.has("responses"):
-        page.show(views.notice(page.tr("note.no_responses"), warning=True))
-        return True
+        return "note.no_responses"
     if not page.maps("responses", "nps"):
-        page.show(views.notice(page.tr("note.no_nps"), warning=True))
-        return True
-    return False
+        return "note.no_nps"
+    return ""
 
 
 def data_quality(page: Page) -> None:

@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,29 @@ from conftest import CHARTS_DRAWN_JS, PageWatch
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 TOKEN = "test-token-4f1c9a"
 CHART = ".cx-overview-output .cx-chart"
+NOTEBOOKS = ("00_overview", "01_goals", "02_current_state", "03_journey_map", "04_kpi_tracking")
+NEW_CHART_JS = (
+    "old => { const e = document.querySelector('.cx-overview-output .cx-chart');"
+    " return e && e.id !== old && e.querySelector('svg'); }"
+)
+#: Every script, stylesheet, image, frame and icon a page asks for, as absolute URLs.
+ASSETS_JS = """
+() => Array.from(document.querySelectorAll(
+  'script[src], link[href], img[src], iframe[src], source[src], object[data]'
+)).map(e => e.src || e.href || e.data)
+"""
+_REMOTE = re.compile(
+    r"""(?:<script[^>]+src|<link[^>]+href|<img[^>]+src)\s*=\s*["']?((?:https?:)?//[^"'\s>]+)"""
+    r"""|@import\s+(?:url\()?\s*["']?((?:https?:)?//[^"')\s]+)"""
+    r"""|url\(\s*["']?((?:https?:)?//[^"')\s]+)""",
+    re.IGNORECASE,
+)
+
+
+def _remote_references(text: str) -> list[str]:
+    """Addresses off this machine that HTML or CSS would load: src, href, @import, url()."""
+    found = ["".join(groups) for groups in _REMOTE.findall(text)]
+    return [url for url in found if not re.match(r"(?:https?:)?//(?:127\.0\.0\.1|localhost)", url)]
 
 
 def free_port() -> int:
@@ -29,11 +53,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def app(demo_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def serving(workspace: Path, log_path: Path) -> Iterator[str]:
     """``cx-workbook serve`` on a free loopback port; yields its base URL."""
     port = free_port()
-    log_path = tmp_path_factory.mktemp("app") / "serve.log"
     base = f"http://127.0.0.1:{port}"
     with (
         log_path.open("w") as log,
@@ -43,7 +66,7 @@ def app(demo_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
                 "-m",
                 "cxlib.cli",
                 "serve",
-                str(demo_workspace),
+                str(workspace),
                 "--port",
                 str(port),
                 "--token",
@@ -60,6 +83,13 @@ def app(demo_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def app(demo_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on the demo workspace."""
+    with serving(demo_workspace, tmp_path_factory.mktemp("app") / "serve.log") as base:
+        yield base
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
@@ -94,14 +124,54 @@ def test_app_listens_on_loopback_only(app: str) -> None:
     assert listening_addresses(port) == {"0100007F"}
 
 
-def test_without_token_the_app_refuses(app: str, offline_page: tuple[Any, PageWatch]) -> None:
+@pytest.mark.parametrize("path", ["/", *(f"/voila/render/{n}.ipynb" for n in NOTEBOOKS)])
+def test_without_token_the_app_refuses(
+    app: str, offline_page: tuple[Any, PageWatch], path: str
+) -> None:
     page, _watch = offline_page
     for query in ("", "?token=wrong"):
-        response = page.goto(f"{app}/voila/render/00_overview.ipynb{query}")
+        response = page.goto(f"{app}{path}{query}")
         assert response is not None
         assert "/login" in page.url
-        assert page.locator(".cx-chart").count() == 0
+        assert page.locator(".cx-chart, .cx-steps, .cx").count() == 0
         assert "Nordlys Home" not in page.content()
+
+
+def test_the_landing_page_lists_the_five_steps(
+    app: str, offline_page: tuple[Any, PageWatch]
+) -> None:
+    page, watch = offline_page
+    page.goto(f"{app}/?token={TOKEN}")
+    links = page.locator(".cx-steps a")
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert hrefs == [f"/voila/render/{n}.ipynb" for n in NOTEBOOKS], "only our notebooks"
+    body = page.inner_text("body")
+    assert "Nordlys Home" in body and "Five steps" in body and "STEP 4" in body.upper()
+    assert page.locator("script").count() == 0, "the landing page runs no script"
+    links.nth(2).click()  # the login cookie carries the token to the steps
+    page.get_by_text("What comes next").wait_for(timeout=90_000)
+    assert "/voila/render/02_current_state.ipynb" in page.url
+    assert watch.outside_requests == [] and watch.errors == [] and watch.dialogs == []
+
+
+def test_everything_the_app_serves_comes_from_the_app(
+    app: str, offline_page: tuple[Any, PageWatch]
+) -> None:
+    page, watch = offline_page
+    for path in ("/", "/voila/render/00_overview.ipynb"):
+        response = page.goto(f"{app}{path}?token={TOKEN}")
+        assert response is not None and response.status == 200
+        html = response.text()
+        page.wait_for_load_state("load")
+        assets = page.evaluate(ASSETS_JS)
+        assert assets, path
+        for url in assets:
+            assert url.startswith(app + "/") or url.startswith("data:"), (path, url)
+        found = _remote_references(html)
+        for url in [u for u in assets if u.endswith(".css") or ".css?" in u]:
+            found += _remote_references(page.request.get(url).text())
+        assert found == [], (path, found)
+    assert watch.outside_requests == []
 
 
 def test_with_token_the_overview_draws_and_filters_redraw(
@@ -117,8 +187,8 @@ def test_with_token_the_overview_draws_and_filters_redraw(
     first_id = page.get_attribute(CHART, "id")
 
     period, segment = (
-        page.locator(".cx-filter select").nth(0),
         page.locator(".cx-filter select").nth(1),
+        page.locator(".cx-filter select").nth(2),
     )
     period.select_option(label="2025-Q4")
     page.wait_for_function(
@@ -168,3 +238,189 @@ def test_every_workbook_page_renders_in_the_app(
     assert not re.search(r"[\w.+-]+@example\.(?:com|org|net)", body), "an e-mail leaked"
     assert not re.search(r"\+4[59][\d ]{8,}|\b\d{2} \d{2} \d{2} \d{2}\b", body), "a phone leaked"
     assert watch.outside_requests == [] and watch.errors == [] and watch.dialogs == []
+
+
+def _open_overview(app: str, page: Any) -> str:
+    page.goto(f"{app}/voila/render/00_overview.ipynb?token={TOKEN}")
+    page.wait_for_selector(f"{CHART} svg", timeout=90_000)
+    return str(page.get_attribute(CHART, "id"))
+
+
+def test_the_language_switch_redraws_the_overview(
+    app: str, offline_page: tuple[Any, PageWatch]
+) -> None:
+    page, watch = offline_page
+    first_id = _open_overview(app, page)
+    assert "How customers rate us" in page.inner_text("body")
+    page.locator(".cx-filter select").nth(0).select_option(label="Dansk")
+    page.wait_for_function(NEW_CHART_JS, arg=first_id, timeout=30_000)
+    body = page.inner_text("body")
+    assert "Sådan vurderer kunderne os" in body and "Overblik" in body
+    assert "How customers rate us" not in body
+    first = page.eval_on_selector(
+        ".cx-filter:nth-child(2) select", "s => s.options[0].text.replace(/\\u00a0/g, ' ')"
+    )
+    assert first == "Alle data"
+    assert all(page.evaluate(CHARTS_DRAWN_JS))
+    assert watch.outside_requests == [] and watch.errors == [] and watch.dialogs == []
+
+
+#: Sets values the page never offers through the page's own widget manager (what a hostile
+#: browser can do): an index out of range, and a value the kernel does not sync at all.
+TAMPER_JS = """
+async ([description, state]) => {
+  const manager = await window.jupyterapp.widgetManagerPromise.promise;
+  const models = await Promise.all(Object.values(manager._models));
+  const box = models.find(m => m.get('_model_name') === 'DropdownModel'
+                               && m.get('description') === description);
+  for (const [key, value] of Object.entries(state)) { box.set(key, value); }
+  box.save_changes();
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("description", "state"),
+    [
+        ("Period", {"index": 999}),
+        ("Period", {"value": "1999-Q9"}),
+        ("Segment", {"value": "region=<script>window.__cxTampered=1</script>"}),
+        ("Segment", {"index": -3}),
+        ("Language", {"index": 7}),
+    ],
+)
+def test_values_the_page_does_not_offer_are_refused_by_the_kernel(
+    app: str, offline_page: tuple[Any, PageWatch], description: str, state: dict[str, Any]
+) -> None:
+    page, watch = offline_page
+    chart_id = _open_overview(app, page)
+    tiles = page.inner_text(".cx-overview-output .cx-tiles")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.widgetManager")
+    page.evaluate(TAMPER_JS, [description, state])
+    page.get_by_text("It was refused; nothing changed.").wait_for(timeout=30_000)
+    assert page.get_attribute(CHART, "id") == chart_id, "nothing was redrawn"
+    assert page.inner_text(".cx-overview-output .cx-tiles") == tiles
+    assert page.evaluate("() => window.__cxTampered") is None
+    assert watch.outside_requests == [] and watch.dialogs == []
+
+
+XSS_PAYLOADS = (
+    "<script>window.__cxXss=1;alert(1)</script>",
+    '<img src=x onerror="window.__cxXss=2;alert(2)">',
+    '<svg onload="window.__cxXss=3;alert(3)">',
+    '<a href="javascript:window.__cxXss=4;alert(4)">click 4</a>',
+    "</script><script>window.__cxXss=5;alert(5)</script>",
+    '"><script>window.__cxXss=6;alert(6)</script>',
+    "'><img src=x onerror=window.__cxXss=7;alert(7)>",
+    "${window.__cxXss=8;alert(8)}",
+    "{{constructor.constructor('window.__cxXss=9;alert(9)')()}}",
+    "[click 10](javascript:window.__cxXss=10;alert(10))",
+    '<div style="width:expression(alert(11));background:url(javascript:alert(11))">11</div>',
+    '<iframe src="javascript:parent.__cxXss=12;alert(12)"></iframe>',
+    "<body onload=window.__cxXss=13;alert(13)>",
+    '<details open ontoggle="window.__cxXss=14;alert(14)">',
+    "<math><mtext><table><mglyph><style><img src=x onerror=window.__cxXss=15;alert(15)>",
+    '<input autofocus onfocus="window.__cxXss=16;alert(16)">',
+    '<object data="data:text/html,<script>parent.__cxXss=17;alert(17)</script>">',
+    '<img src="http://evil.example/cx18.png">',
+    "<style>@import 'http://evil.example/cx19.css';</style>",
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(20)">',
+)
+assert len(set(XSS_PAYLOADS)) == 20
+SEGMENT_PAYLOADS = {
+    "Member": '"><svg onload=window.__cxXss=21>',
+    "New": "</option><script>window.__cxXss=22</script>",
+    "Returning": "{{7*7}} ${7*7} <b onmouseover=window.__cxXss=23>",
+}
+PLANTED_NAME = "Nordlys <img src=x onerror=window.__cxXss=24> Home"
+
+
+def _plant(workspace: Path) -> None:
+    """Payloads as region names, customer types, in comments and the workspace name; PII too."""
+    import pandas as pd
+
+    path = workspace / "data" / "survey_responses.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    rows = range(len(frame))
+    frame["Region"] = [XSS_PAYLOADS[i % len(XSS_PAYLOADS)] for i in rows]
+    frame["Customer type"] = frame["Customer type"].map(SEGMENT_PAYLOADS)
+    frame["Comment"] = [
+        f"{text} {XSS_PAYLOADS[i % len(XSS_PAYLOADS)]} Mail jane.doe{i}@example.com, "
+        f"call +49 170 {1000000 + i}."
+        if text
+        else text
+        for i, text in zip(rows, frame["Comment"], strict=True)
+    ]
+    frame.to_csv(path, index=False)
+    config = workspace / "workspace.yaml"
+    text = config.read_text(encoding="utf-8").replace(
+        "name: Nordlys Home", f'name: "{PLANTED_NAME}"'
+    )
+    config.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def planted_app(demo_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on a copy of the demo whose texts are attacks and whose comments hold PII."""
+    import shutil
+
+    workspace = tmp_path_factory.mktemp("planted") / "ws"
+    shutil.copytree(demo_workspace, workspace, ignore=shutil.ignore_patterns("reports"))
+    _plant(workspace)
+    with serving(workspace, workspace.parent / "serve.log") as base:
+        yield base
+
+
+def _safe(page: Any, watch: PageWatch) -> str:
+    """The page's text after checking that nothing planted ran, linked or loaded."""
+    page.wait_for_timeout(500)  # give any planted handler its chance
+    assert page.evaluate("() => window.__cxXss") is None
+    assert page.evaluate("() => window.__cxTampered") is None
+    assert watch.dialogs == [] and watch.outside_requests == []
+    assert page.locator("a[href^='javascript:'], iframe, object, details, input").count() == 0
+    body = str(page.inner_text("body"))
+    assert not re.search(r"[\w.+-]+@example\.(?:com|org|net)", body), "an e-mail leaked"
+    assert not re.search(r"\+4[59][\d ]{8,}", body), "a phone number leaked"
+    return body
+
+
+def test_planted_attacks_render_as_text_on_the_landing_page(
+    planted_app: str, offline_page: tuple[Any, PageWatch]
+) -> None:
+    page, watch = offline_page
+    page.goto(f"{planted_app}/?token={TOKEN}")
+    body = _safe(page, watch)
+    assert PLANTED_NAME in body and page.locator("img").count() == 0
+
+
+def test_planted_attacks_render_as_text_in_the_overview(
+    planted_app: str, offline_page: tuple[Any, PageWatch]
+) -> None:
+    page, watch = offline_page
+    first_id = _open_overview(planted_app, page)
+    options = page.eval_on_selector_all(
+        ".cx-filter:nth-child(3) select option",
+        "options => options.map(o => o.text.replace(/\\u00a0/g, ' '))",
+    )
+    for payload in (*XSS_PAYLOADS, *SEGMENT_PAYLOADS.values()):
+        assert any(o.endswith(f": {payload}") for o in options), payload
+    page.locator(".cx-filter select").nth(2).select_option(label=f"Region: {XSS_PAYLOADS[4]}")
+    page.wait_for_function(NEW_CHART_JS, arg=first_id, timeout=30_000)
+    body = _safe(page, watch)
+    assert PLANTED_NAME in body and "n = " in body
+    assert all(page.evaluate(CHARTS_DRAWN_JS))
+
+
+def test_planted_attacks_render_as_text_in_the_current_state(
+    planted_app: str, offline_page: tuple[Any, PageWatch]
+) -> None:
+    page, watch = offline_page
+    page.goto(f"{planted_app}/voila/render/02_current_state.ipynb?token={TOKEN}")
+    page.get_by_text("What comes next").wait_for(timeout=120_000)
+    body = _safe(page, watch)
+    for payload in (*XSS_PAYLOADS, *SEGMENT_PAYLOADS.values()):
+        assert payload in body, payload  # region and customer-type tables show every one
+    quotes = page.locator(".cx-quotes li").all_inner_texts()
+    assert quotes and all(any(p in q for p in XSS_PAYLOADS) for q in quotes)
+    assert all("[email]" in q and "[phone]" in q for q in quotes), quotes
+    assert all(page.evaluate(CHARTS_DRAWN_JS))
