@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 from cxlib import actions, goals, journey
 from cxlib.errors import FieldProblem, ValidationError
 from cxlib.rules import Rules
-from cxlib.store import Record, Store
+from cxlib.store import Conflict, NotFound, Record, Store
 from cxlib.workspace import Workspace
 
 Item = goals.Goal | journey.Journey | journey.Stage | journey.Touchpoint | actions.Action
@@ -209,7 +209,20 @@ class Workbook:
             When someone saved it since ``version`` (nothing stored; both versions attached).
         """
         kind = kind_of(item)
-        previous = from_record(self.store.get(kind, item.id))
+        try:
+            previous = from_record(self.store.get(kind, item.id))
+        except NotFound as gone:
+            if gone.msgid != "store.deleted":
+                raise
+            raise Conflict(  # deleted since the form was opened: keep the user's input
+                "store.conflict.deleted",
+                current=None,
+                yours=to_data(item),
+                kind=kind,
+                who=gone.params["who"],
+                time=gone.params["time"],
+                your_version=version,
+            ) from None
         found = self.problems(item, previous=previous)
         if found:
             raise ValidationError(kind, found)

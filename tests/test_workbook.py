@@ -103,3 +103,14 @@ def test_undo_last_brings_the_previous_version_back(workbook: Workbook) -> None:
     restored = workbook.undo_last(who="ana")
     assert restored is not None and restored.item.target == 85.0
     assert restored.version == 3  # an undo is a change of its own
+
+
+def test_saving_an_entry_someone_deleted_is_a_conflict_keeping_the_input(
+    workbook: Workbook,
+) -> None:
+    added = workbook.add(_goal(workbook), who="ana")
+    workbook.store.delete("goal", added.item.id, version=1, who="ben")
+    with pytest.raises(Conflict, match="ben deleted this goal") as gone:
+        workbook.save(_goal(workbook, target=90.0, id=added.item.id), version=1, who="ana")
+    assert gone.value.current is None
+    assert gone.value.yours is not None and gone.value.yours["target"] == 90.0
