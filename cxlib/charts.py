@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 import uuid
 from functools import cache
+from typing import Any
 
 import altair as alt
 import pandas as pd
+from babel import Locale
 
 from cxlib.i18n import Translator
 
@@ -41,6 +43,59 @@ def cxlib_theme() -> alt.theme.ThemeConfig:
             "title": {"fontSize": 14, "anchor": "start", "font": font},
         }
     }
+
+
+#: d3 date and time patterns per language (the names come from Babel's CLDR data).
+_TIME_PATTERNS = {
+    "en": ("%a %e %b %Y, %H:%M:%S", "%d/%m/%Y", "%H:%M:%S"),
+    "de": ("%A, %e. %B %Y, %H:%M:%S", "%d.%m.%Y", "%H:%M:%S"),
+    "da": ("%A den %e. %B %Y, %H.%M.%S", "%d.%m.%Y", "%H.%M.%S"),
+}
+
+
+@cache
+def vega_locale(language: str) -> dict[str, Any]:
+    """Vega's number and time format locale of ``language`` (``config.locale`` of a spec).
+
+    Decimal and group signs, month and day names come from Babel (CLDR), so axes and tooltips
+    read ``1.234,5`` and ``Mär 2026`` on a German page. Definitions as d3-format and
+    d3-time-format take them (Vega ≥ 5.12 reads them from ``config.locale``).
+    """
+    from cxlib.i18n import Translator
+
+    cldr = Locale.parse(Translator(language).locale)
+    symbols = cldr.number_symbols["latn"]
+    sunday_first = [6, 0, 1, 2, 3, 4, 5]  # Babel counts Monday = 0; d3 starts on Sunday
+    date_time, date, time = _TIME_PATTERNS[language]
+    return {
+        "number": {
+            "decimal": symbols["decimal"],
+            "thousands": symbols["group"],
+            "grouping": [3],
+            "currency": ["", " €"] if language != "en" else ["€", ""],
+        },
+        "time": {
+            "dateTime": date_time,
+            "date": date,
+            "time": time,
+            "periods": ["AM", "PM"],
+            "days": [cldr.days["format"]["wide"][d] for d in sunday_first],
+            "shortDays": [cldr.days["format"]["abbreviated"][d] for d in sunday_first],
+            "months": [cldr.months["stand-alone"]["wide"][m] for m in range(1, 13)],
+            "shortMonths": [cldr.months["stand-alone"]["abbreviated"][m] for m in range(1, 13)],
+        },
+    }
+
+
+def localised(chart: alt.TopLevelMixin, tr: Translator) -> alt.TopLevelMixin:
+    """``chart`` with the number/time locale of ``tr``'s language and its page messages.
+
+    Every chart builder ends with this, so a chart reads the page's language wherever it is
+    drawn (in the browser or as SVG) and :func:`chart_html` can say in that language when the
+    chart library is missing or drawing failed.
+    """
+    messages = {"missing": tr("chart.missing"), "failed": tr("chart.failed")}
+    return chart.properties(usermeta={"cx": messages}).configure(locale=vega_locale(tr.language))
 
 
 def nps_trend_chart(results: pd.DataFrame, tr: Translator) -> alt.TopLevelMixin:
@@ -82,7 +137,8 @@ def nps_trend_chart(results: pd.DataFrame, tr: Translator) -> alt.TopLevelMixin:
         fill=alt.condition("datum.small", alt.value("white"), alt.value(PALETTE[0])),
         tooltip=tooltip,
     )
-    return alt.layer(band, line, points).properties(title=tr("chart.nps_trend_title"))
+    chart = alt.layer(band, line, points).properties(title=tr("chart.nps_trend_title"))
+    return localised(chart, tr)
 
 
 def nps_by_chart(results: pd.DataFrame, dimension: str, tr: Translator) -> alt.TopLevelMixin:
@@ -119,7 +175,8 @@ def nps_by_chart(results: pd.DataFrame, dimension: str, tr: Translator) -> alt.T
         )
     )
     height = max(80, 26 * len(data))
-    return alt.layer(bars, points).properties(height=height, title=tr("chart.nps_by_title"))
+    chart = alt.layer(bars, points).properties(height=height, title=tr("chart.nps_by_title"))
+    return localised(chart, tr)
 
 
 @cache
@@ -154,12 +211,13 @@ def chart_html(chart: alt.TopLevelMixin) -> str:
     return (
         f'<div class="cx-chart" id="{element_id}"></div>'
         "<script>(function(){"
-        f'var el=document.getElementById("{element_id}"),spec={chart_spec(chart)},tries=0;'
+        f'var el=document.getElementById("{element_id}"),spec={chart_spec(chart)},tries=0,'
+        'say=(spec.usermeta&&spec.usermeta.cx)||{missing:"\u26a0",failed:"\u26a0"};'
         "function draw(){"
         "if(!window.vegaEmbed){if(tries++>=200){"
-        'el.textContent="Chart library missing.";return;}return setTimeout(draw,50);}'
+        "el.textContent=say.missing;return;}return setTimeout(draw,50);}"
         'window.vegaEmbed(el,spec,{renderer:"svg",actions:false})'
-        '.catch(function(e){el.textContent="Chart failed: "+e;console.error(e);});'
+        ".catch(function(e){el.textContent=say.failed;console.error(e);});"
         "}draw();})();</script>"
     )
 
@@ -215,9 +273,10 @@ def quadrant_chart(rows: pd.DataFrame, tr: Translator) -> alt.TopLevelMixin:
     horizontal = (
         alt.Chart(means).mark_rule(strokeDash=[4, 4], color="#adb5bd").encode(y="importance:Q")
     )
-    return alt.layer(vertical, horizontal, points, labels).properties(
+    chart = alt.layer(vertical, horizontal, points, labels).properties(
         title=tr("drivers.chart_title"), height=320
     )
+    return localised(chart, tr)
 
 
 def theme_impact_chart(impact: pd.DataFrame, tr: Translator) -> alt.TopLevelMixin:
@@ -230,7 +289,7 @@ def theme_impact_chart(impact: pd.DataFrame, tr: Translator) -> alt.TopLevelMixi
     """
     data = impact[["label", "points", "n", "detractors", "detractor_share"]].round(2)
     order = data.sort_values("points", ascending=False)["label"].tolist()
-    return (
+    chart = (
         alt.Chart(data)
         .mark_bar()
         .encode(
@@ -245,6 +304,7 @@ def theme_impact_chart(impact: pd.DataFrame, tr: Translator) -> alt.TopLevelMixi
         )
         .properties(title=tr("themes.impact_title"), height=max(80, 24 * len(data)))
     )
+    return localised(chart, tr)
 
 
 def themes_over_time_chart(frequency: pd.DataFrame, tr: Translator) -> alt.TopLevelMixin:
@@ -258,7 +318,7 @@ def themes_over_time_chart(frequency: pd.DataFrame, tr: Translator) -> alt.TopLe
     data = frequency.assign(
         month=pd.to_datetime(frequency["period"] + "-01").dt.strftime("%Y-%m-%d")
     )[["month", "period", "label", "share", "ci_low", "ci_high", "n"]].round(2)
-    return (
+    chart = (
         alt.Chart(data)
         .mark_line(point=True)
         .encode(
@@ -281,3 +341,4 @@ def themes_over_time_chart(frequency: pd.DataFrame, tr: Translator) -> alt.TopLe
         )
         .properties(title=tr("themes.over_time_title"))
     )
+    return localised(chart, tr)

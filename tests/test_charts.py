@@ -69,3 +69,18 @@ def test_bundle_is_self_contained() -> None:
 def test_static_svg_for_print() -> None:
     svg = charts.chart_svg(charts.nps_trend_chart(monthly(), Translator("de")))
     assert svg.lstrip().startswith("<svg") and "NPS pro Monat" in svg
+
+
+def test_charts_read_the_page_language_in_numbers_months_and_messages() -> None:
+    german = charts.nps_trend_chart(monthly(), Translator("de"))
+    svg = charts.chart_svg(german)
+    labels = re.findall(r">([^<>]+)</text>", svg)
+    assert "Mär 2025" in labels and "Mar 2025" not in labels
+    spec = german.to_dict()
+    assert spec["config"]["locale"]["number"]["decimal"] == ","
+    assert spec["usermeta"]["cx"]["failed"] == Translator("de")("chart.failed")
+    danish = charts.vega_locale("da")
+    assert danish["time"]["months"][4] == "maj" and danish["time"]["days"][0] == "søndag"
+    assert charts.vega_locale("en")["number"]["decimal"] == "."
+    html = charts.chart_html(german)
+    assert "Chart failed" not in html and "Chart library missing" not in html
