@@ -18,6 +18,7 @@ from cxlib.page import HEADER_CLASS, Page, header_html
 from cxlib.params import Segment
 from cxlib.periods import Period
 from cxlib.quality import Problem
+from cxlib.workshop_sections import overview_workshop_html
 
 if TYPE_CHECKING:
     from cxlib.cube import Cube
@@ -26,7 +27,8 @@ TREND_MONTHS = 12
 
 
 def overview(page: Page) -> None:
-    """Show the overview: the NPS tile and trend, with filters in interactive mode.
+    """Show the overview: tiles and trend (with filters in interactive mode), then goal status,
+    the top pain points and overdue actions (:func:`workshop_sections.overview_workshop_html`).
 
     Interactive, the responses are aggregated once (:func:`overview_cube`) and every filter or
     language change redraws from those sums alone.
@@ -35,9 +37,13 @@ def overview(page: Page) -> None:
         from cxlib.widgets import overview_filters
 
         cube = overview_cube(page)
+        workshop: dict[str, str] = {}  # per language: it does not depend on the filters
 
         def render(shown: Page, period: Period, segment: Segment | None) -> str:
-            return overview_body_html(shown, period, segment, cube=cube)
+            language = shown.params.language
+            if language not in workshop:
+                workshop[language] = overview_workshop_html(shown)
+            return overview_body_html(shown, period, segment, cube=cube) + workshop[language]
 
         def header(shown: Page) -> str:
             if shown.params.language == page.params.language:
@@ -51,7 +57,7 @@ def overview(page: Page) -> None:
     if _nps_missing(page):
         return
     page.show(overview_html(page, page.params.period, page.params.segment))
-    page.show(views.notice(page.tr("overview.next")))
+    page.show(overview_workshop_html(page))
 
 
 def overview_cube(page: Page) -> Cube:
@@ -67,11 +73,9 @@ def overview_cube(page: Page) -> Cube:
 def overview_body_html(
     page: Page, period: Period, segment: Segment | None, *, cube: Cube | None = None
 ) -> str:
-    """What the overview's filters redraw: heading, tiles, trend and what comes next."""
-    return (
-        views.heading(page.tr("overview.nps_heading"))
-        + overview_html(page, period, segment, cube=cube)
-        + views.notice(page.tr("overview.next"))
+    """What the overview's filters redraw: heading, tiles and trend."""
+    return views.heading(page.tr("overview.nps_heading")) + overview_html(
+        page, period, segment, cube=cube
     )
 
 
