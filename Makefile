@@ -28,11 +28,12 @@ demo: $(VENV)/.runtime
 	$(BIN)/cx-workbook demo $(DEMO_DIR)
 
 # Debian packages the tests use: chromium (browser tests), postgresql (store tests on a real server,
-# started by the tests on a loopback port)
+# started by the tests on a loopback port), poppler-utils (the PDF report test reads the PDF)
 system-packages:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="chromium fonts-dejavu-core"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	if [ -n "$$missing" ]; then \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \

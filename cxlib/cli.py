@@ -56,10 +56,29 @@ def _parser() -> argparse.ArgumentParser:
         help="report language (default: the workspace's)",
     )
     report.add_argument(
+        "--by",
+        action="append",
+        default=[],
+        metavar="D",
+        help="one report set per value of dimension D in the responses, or per month "
+        "(--by month); repeat for both, e.g. --by region --by month; writes an index.html",
+    )
+    report.add_argument(
+        "--pdf", action="store_true", help="also print each report to PDF (needs Chromium)"
+    )
+    report.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="notebooks run at once (default: the number of cores)",
+    )
+    report.add_argument(
         "--out",
         default=None,
         metavar="DIR",
-        help="output folder (default: WS/reports/<period>/<segment>/<lang>)",
+        help="output folder (default: WS/reports/<period>/<segment>/<lang>; "
+        "with --by the root of those folders)",
     )
 
     check = commands.add_parser("check", help="load every source and print its data quality")
@@ -207,20 +226,66 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from cxlib.report import build_reports
+    """Build one report set, or with --by one per value and an index.
 
-    reports = build_reports(
-        args.workspace,
-        notebooks=args.notebook,
-        period=args.period,
-        segment=args.segment,
-        language=args.lang,
-        out=args.out,
-        progress=_progress,
-    )
-    for report in reports:
+    Exit status 2 for options that contradict each other (--by with --segment, two --by
+    dimensions, --jobs below 1); 1 for what depends on the workspace: a --by dimension it lacks,
+    a period without responses, a segment value no response has (checked before any notebook
+    runs), or a report that failed — with --by, the others are still built and each failure is
+    one line: the set, the notebook and the error.
+    """
+    from cxlib.report import UsageError, build_report_sets, build_reports
+    from cxlib.report_progress import BatchProgress
+
+    if args.jobs is not None and args.jobs < 1:
+        print(f"cx-workbook: error: --jobs must be 1 or more; got {args.jobs}.", file=sys.stderr)
+        return 2
+    try:
+        if not args.by:
+            reports = build_reports(
+                args.workspace,
+                notebooks=args.notebook,
+                period=args.period,
+                segment=args.segment,
+                language=args.lang,
+                out=args.out,
+                pdf=args.pdf,
+                jobs=args.jobs,
+                progress=_progress,
+            )
+            for report in reports:
+                print(report.html.resolve())
+                if report.pdf is not None:
+                    print(report.pdf.resolve())
+            return 0
+        progress = BatchProgress(sys.stderr)
+        batch = build_report_sets(
+            args.workspace,
+            by=args.by,
+            notebooks=args.notebook,
+            period=args.period,
+            segment=args.segment,
+            language=args.lang,
+            out=args.out,
+            pdf=args.pdf,
+            jobs=args.jobs,
+            progress=progress,
+        )
+        progress.close()
+    except UsageError as error:
+        print(f"cx-workbook: error: {error.one_line()}", file=sys.stderr)
+        return 2
+    for report in batch.reports:
         print(report.html.resolve())
-    return 0
+        if report.pdf is not None:
+            print(report.pdf.resolve())
+    print(batch.index.resolve())
+    for failure in batch.failures:
+        print(
+            f"cx-workbook: error: {failure.label}, {failure.notebook}: {failure.error}",
+            file=sys.stderr,
+        )
+    return 1 if batch.failures else 0
 
 
 def _metrics(args: argparse.Namespace) -> int:

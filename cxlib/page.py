@@ -20,7 +20,7 @@ from cxlib import charts, views
 from cxlib.app import APP_ENV
 from cxlib.errors import CxError, ParameterError, did_you_mean
 from cxlib.i18n import LANGUAGES, Translator
-from cxlib.params import Parameters, Segment, validate_parameters
+from cxlib.params import REPORT_ENV, Parameters, Segment, validate_parameters
 from cxlib.periods import Period
 from cxlib.sources import Table, load_table
 from cxlib.workspace import Workspace
@@ -188,8 +188,10 @@ def start(
 
 def _header(page: Page, title: str, *, filters: bool) -> None:
     page.title = title
-    # the app serves the Vega bundle itself (cxlib.app); elsewhere the page carries it once
-    bundle = "" if os.environ.get(APP_ENV) else charts.bundle_html()
+    # the app serves the Vega bundle itself (cxlib.app) and the report template carries it
+    # (cxlib.report_run); a notebook run any other way carries it once, here
+    outside = os.environ.get(APP_ENV) or os.environ.get(REPORT_ENV)
+    bundle = "" if outside else charts.bundle_html()
     display(HTML(views.style_html() + bundle))
     page.show(header_html(page, filters=filters))
 

@@ -19,6 +19,9 @@ from cxlib.workspace import Workspace, load_workspace, require_dimension
 MODES = ("report", "interactive")
 #: Environment variable naming the workspace when the notebook parameter is empty (Voila).
 WORKSPACE_ENV = "CX_WORKSPACE"
+#: Set in report kernels: the report template carries the Vega bundle once, so the page (and every
+#: kernel) need not (see cxlib.report_run and cxlib.page).
+REPORT_ENV = "CX_WORKBOOK_REPORT"
 
 
 @dataclass(frozen=True)

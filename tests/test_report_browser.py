@@ -74,8 +74,8 @@ def test_report_opens_offline_and_every_chart_draws(
         "00_overview": 1,
         "01_goals": 0,
         "02_current_state": 7,
-        "03_journey_map": 0,
-        "04_kpi_tracking": 1,
+        "03_journey_map": 2,
+        "04_kpi_tracking": 4,
     }[path.stem]
     assert len(drawn) == expected_charts
     body = page.inner_text("body")
@@ -126,3 +126,53 @@ def test_no_planted_personal_data_in_any_report(reports: list[Path], demo_worksp
         text = path.read_text(encoding="utf-8")
         assert not e_mail.search(text), path.name
         assert not phone.search(text), (path.name, phone.search(text))
+
+
+def test_title_page_and_contents_link_every_section(
+    reports: list[Path], offline_page: tuple[Any, PageWatch]
+) -> None:
+    page, watch = offline_page
+    open_report(page, watch, reports[2])
+    title = page.locator("header.cx-title-page")
+    assert title.locator("h1").inner_text() == "Current state"
+    facts = title.text_content() or ""  # the words as written (labels are shown upper-case)
+    assert XSS in facts, "the workspace name shows as text on the title page"
+    for word in ("Workspace", "Period", "All data", "Segment", "Language", "English", "Built"):
+        assert word in facts, word
+    fold = "s => s.replace(/\\s+/g, ' ').trim()"
+    links = page.eval_on_selector_all(
+        "nav.cx-toc a", f"els => els.map(a => [a.getAttribute('href'), ({fold})(a.textContent)])"
+    )
+    headings = page.eval_on_selector_all(
+        ".jp-OutputArea h2, .jp-OutputArea h3",
+        f"els => els.map(h => ['#' + h.id, ({fold})(h.textContent)])",
+    )
+    assert len(links) >= 8 and links == headings
+    assert page.locator("nav.cx-toc").inner_text().startswith("Contents")
+    page.click(f"nav.cx-toc a[href='{links[-1][0]}']")
+    assert page.evaluate("() => window.scrollY") > 0, "a contents link jumps to its section"
+    page.emulate_media(media="print")
+    breaks = page.eval_on_selector_all(
+        "[data-cx-break]", "els => els.map(e => getComputedStyle(e).breakBefore)"
+    )
+    assert len(breaks) >= 3 and set(breaks) == {"page"}
+    toc_break = page.eval_on_selector("nav.cx-toc", "e => getComputedStyle(e).breakAfter")
+    assert toc_break == "page"
+    assert watch.outside_requests == [] and watch.errors == [] and watch.dialogs == []
+
+
+def test_report_pages_are_in_the_report_language(
+    reports: list[Path], offline_page: tuple[Any, PageWatch], tmp_path: Path
+) -> None:
+    from cxlib.report import build_reports
+
+    workspace = reports[0].parents[4]
+    (german,) = build_reports(workspace, notebooks=["04"], language="de", out=tmp_path)
+    page, watch = offline_page
+    open_report(page, watch, german.html)
+    assert page.get_attribute("html", "lang") == "de"
+    facts = page.text_content("header.cx-title-page") or ""
+    for word in ("Customer-Experience-Bericht", "Arbeitsbereich", "Zeitraum", "Alle Daten"):
+        assert word in facts, word
+    assert page.locator("nav.cx-toc").inner_text().startswith("Inhalt")
+    assert watch.outside_requests == [] and watch.errors == []
