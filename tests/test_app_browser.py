@@ -222,7 +222,8 @@ def test_every_workbook_page_renders_in_the_app(
 ) -> None:
     page, watch = offline_page
     page.goto(f"{app}/voila/render/{name}.ipynb?token={TOKEN}")
-    page.get_by_text("What comes next").wait_for(timeout=90_000)
+    last = "What comes next" if name == "02_current_state" else "Your name"  # the forms come last
+    page.get_by_text(last, exact=True).first.wait_for(timeout=90_000)
     page.wait_for_function(
         "() => Array.from(document.querySelectorAll('.cx-chart')).every("
         "e => e.querySelector('svg, canvas') || e.textContent.length > 0)",
@@ -230,7 +231,7 @@ def test_every_workbook_page_renders_in_the_app(
     )
     drawn = page.evaluate(CHARTS_DRAWN_JS)
     assert all(drawn)
-    expected = {"01_goals": 0, "02_current_state": 7, "03_journey_map": 0, "04_kpi_tracking": 1}
+    expected = {"01_goals": 0, "02_current_state": 7, "03_journey_map": 2, "04_kpi_tracking": 4}
     assert len(drawn) == expected[name]
     body = page.inner_text("body")
     assert "Nordlys Home" in body
@@ -357,6 +358,39 @@ def _plant(workspace: Path) -> None:
         "name: Nordlys Home", f'name: "{PLANTED_NAME}"'
     )
     config.write_text(text, encoding="utf-8")
+    _plant_workshop(workspace)
+
+
+#: Where the workshop's own words are planted: kind → the text fields overwritten.
+WORKSHOP_FIELDS = {
+    "journey": ("name", "persona"),
+    "stage": ("name", "customer_goal"),
+    "touchpoint": ("name",),
+    "goal": ("title", "description"),
+    "action": ("title", "expected_effect"),
+}
+
+
+def _plant_workshop(workspace: Path) -> None:
+    """Payloads as goal titles, stage and touchpoint names, pain points and action titles.
+
+    Written straight into the store, as a compromised export or database would: the forms
+    themselves refuse markup.
+    """
+    from cxlib.store import Store
+
+    with Store.for_workspace(workspace) as store:
+        planted = 0
+        for kind, fields in WORKSHOP_FIELDS.items():
+            for record in store.list(kind):
+                data = dict(record.data)
+                for field in fields:
+                    data[field] = XSS_PAYLOADS[planted % len(XSS_PAYLOADS)]
+                    planted += 1
+                if kind == "touchpoint":
+                    data["pain_points"] = [XSS_PAYLOADS[planted % len(XSS_PAYLOADS)]]
+                    planted += 1
+                store.save(kind, record.id, data, version=record.version, who="attacker")
 
 
 @pytest.fixture(scope="module")
@@ -377,7 +411,9 @@ def _safe(page: Any, watch: PageWatch) -> str:
     assert page.evaluate("() => window.__cxXss") is None
     assert page.evaluate("() => window.__cxTampered") is None
     assert watch.dialogs == [] and watch.outside_requests == []
-    assert page.locator("a[href^='javascript:'], iframe, object, details, input").count() == 0
+    assert page.locator("a[href^='javascript:'], iframe, object, details").count() == 0
+    handlers = "[onerror], [onload], [onfocus], [ontoggle], [onmouseover], [autofocus]"
+    assert page.locator(handlers).count() == 0, "a planted element with an event handler"
     body = str(page.inner_text("body"))
     assert not re.search(r"[\w.+-]+@example\.(?:com|org|net)", body), "an e-mail leaked"
     assert not re.search(r"\+4[59][\d ]{8,}", body), "a phone number leaked"
@@ -409,6 +445,25 @@ def test_planted_attacks_render_as_text_in_the_overview(
     body = _safe(page, watch)
     assert PLANTED_NAME in body and "n = " in body
     assert all(page.evaluate(CHARTS_DRAWN_JS))
+
+
+@pytest.mark.parametrize("name", ["00_overview", "01_goals", "03_journey_map", "04_kpi_tracking"])
+def test_planted_workshop_entries_render_as_text(
+    planted_app: str, offline_page: tuple[Any, PageWatch], name: str
+) -> None:
+    page, watch = offline_page
+    page.goto(f"{planted_app}/voila/render/{name}.ipynb?token={TOKEN}")
+    last = "Top pain points and who owns them" if name == "00_overview" else "Your name"
+    page.get_by_text(last, exact=True).first.wait_for(timeout=120_000)
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.cx-chart')).every("
+        "e => e.querySelector('svg, canvas') || e.textContent.length > 0)",
+        timeout=30_000,
+    )
+    body = _safe(page, watch)
+    shown = [payload for payload in XSS_PAYLOADS if payload in body]
+    assert len(shown) >= 3, "the planted goal, stage, touchpoint and action texts are shown"
+    assert "There was an error" not in body and "Traceback" not in body
 
 
 def test_planted_attacks_render_as_text_in_the_current_state(
