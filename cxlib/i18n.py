@@ -11,12 +11,14 @@ did, so a page can say so instead of hiding it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import cache
 from pathlib import Path
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 
 LANGUAGES: tuple[str, ...] = ("en", "de", "da")
 _LOCALES = {"en": "en_GB", "de": "de_DE", "da": "da_DK"}
@@ -115,6 +117,29 @@ class Translator:
             pattern = f"+{pattern};-{pattern}"
         return format_decimal(value, format=pattern, locale=self.locale)
 
+    def percent(self, value: float | None, *, digits: int = 0) -> str:
+        """Format a share given in percent (``12.5`` → ``12.5%`` / ``12,5 %``); ``–`` if missing.
+
+        The locale's own percent pattern (CLDR), with ``digits`` decimals.
+        """
+        if value is None or value != value:  # NaN
+            return "–"
+        pattern = _with_decimals(Locale.parse(self.locale).percent_formats[None].pattern, digits)
+        return format_percent(value / 100, format=pattern, locale=self.locale)
+
+    def currency(self, value: float | None, code: str, *, digits: int = 0) -> str:
+        """Format money in ``code`` (ISO 4217: ``EUR``, ``DKK`` …) in the locale's own currency
+        pattern (CLDR) with ``digits`` decimals (``€1,234`` / ``1.234 €`` / ``1.234 kr.``);
+        ``–`` if missing."""
+        if value is None or value != value:  # NaN
+            return "–"
+        pattern = _with_decimals(
+            Locale.parse(self.locale).currency_formats["standard"].pattern, digits
+        )
+        return format_currency(
+            value, code, format=pattern, locale=self.locale, currency_digits=False
+        )
+
     def date(self, value: dt.date | dt.datetime | None) -> str:
         """Format a date for the locale (medium length); ``–`` when missing."""
         if value is None:
@@ -122,3 +147,12 @@ class Translator:
         if isinstance(value, dt.datetime):
             return format_datetime(value, format="medium", locale=self.locale)
         return format_date(value, format="medium", locale=self.locale)
+
+
+def _with_decimals(pattern: str, digits: int) -> str:
+    """A CLDR number pattern (``#,##0.00 ¤``) with exactly ``digits`` decimals."""
+    integer = re.sub(r"\.0+", "", pattern)
+    last = integer.rfind("0")
+    if digits <= 0 or last < 0:
+        return integer
+    return integer[: last + 1] + "." + "0" * digits + integer[last + 1 :]

@@ -78,3 +78,21 @@ def test_a_message_id_lives_in_one_catalogue_file(tmp_path, monkeypatch) -> None
     (folder / "workshop.po").write_text('msgid "a.b"\nmsgstr "B"\n', encoding="utf-8")
     with pytest.raises(ValueError, match=re.escape("'a.b' is in both cxlib.po and workshop.po")):
         catalogue.__wrapped__("en")
+
+
+@pytest.mark.parametrize(
+    ("language", "share", "euros", "kroner"),
+    [
+        ("en", "12.5%", "€1,234", "DKK1,234.50"),
+        ("de", "12,5\u00a0%", "1.234\u00a0€", "1.234,50\u00a0DKK"),
+        ("da", "12,5\u00a0%", "1.234\u00a0€", "1.234,50\u00a0kr."),
+    ],
+)
+def test_percentages_and_money_in_the_locale_s_own_patterns(
+    language: str, share: str, euros: str, kroner: str
+) -> None:
+    tr = Translator(language)
+    assert tr.percent(12.5, digits=1) == share
+    assert tr.currency(1234.49, "EUR") == euros
+    assert tr.currency(1234.5, "DKK", digits=2) == kroner
+    assert tr.percent(None) == tr.currency(float("nan"), "EUR") == "–"
