@@ -27,6 +27,7 @@ DOCS = Path(__file__).resolve().parent
 
 def main(workspace: str) -> None:
     report = Path(workspace).resolve() / "reports" / "all" / "all" / "en" / "02_current_state.html"
+    # the app: its landing page, then the overview for Hamburg in 2025-Q4 in each language
     token, port = "screenshots", 8877
     server = subprocess.Popen(
         [
@@ -53,19 +54,33 @@ def main(workspace: str) -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
             page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.goto(report.as_uri())
-            page.wait_for_selector(".cx-chart svg")
-            page.screenshot(
-                path=DOCS / "report-current-state.png",
-                clip={"x": 0, "y": 0, "width": 1200, "height": 1400},
-                full_page=True,
-            )
-            page.goto(f"http://127.0.0.1:{port}/voila/render/00_overview.ipynb?token={token}")
-            page.wait_for_selector(".cx-overview-output .cx-chart svg", timeout=90_000)
-            page.locator(".cx-filter select").nth(0).select_option(label="2025-Q4")
-            page.locator(".cx-filter select").nth(1).select_option(label="Region: Hamburg")
-            page.wait_for_timeout(2000)
-            page.screenshot(path=DOCS / "app-overview.png", full_page=True)
+            if report.exists():  # after `cx-workbook report` (make demo builds it)
+                page.goto(report.as_uri())
+                page.wait_for_selector(".cx-chart svg")
+                page.screenshot(
+                    path=DOCS / "report-current-state.png",
+                    clip={"x": 0, "y": 0, "width": 1200, "height": 1400},
+                    full_page=True,
+                )
+            page.goto(f"http://127.0.0.1:{port}/?token={token}")
+            page.wait_for_selector("a[href*='00_overview']")
+            page.screenshot(path=DOCS / "app-landing.png", full_page=True)
+            overview = f"http://127.0.0.1:{port}/voila/render/00_overview.ipynb"
+            for language, shot in (
+                ("English", "app-overview.png"),
+                ("Deutsch", "app-overview-de.png"),
+                ("Dansk", "app-overview-da.png"),
+            ):
+                page.goto(overview, wait_until="commit", timeout=180_000)
+                page.wait_for_selector(".cx-overview-output .cx-chart svg", timeout=180_000)
+                filters = page.locator(".cx-filter select")
+                filters.nth(0).select_option(label=language)
+                page.wait_for_timeout(3000)
+                filters.nth(1).select_option(label="2025-Q4")
+                page.wait_for_timeout(2000)
+                filters.nth(2).select_option(label="Region: Hamburg")
+                page.wait_for_timeout(3000)
+                page.screenshot(path=DOCS / shot, full_page=True)
             browser.close()
     finally:
         server.terminate()
