@@ -209,7 +209,8 @@ def test_contents_left_out_of_a_page_without_sections() -> None:
     text, _ = export_html(
         executed_notebook('<div class="cx"><h1>Goals</h1></div>'), title="t", page=page
     )
-    assert "cx-title-page" in text and "cx-toc" not in text.rsplit("</head>", 1)[1].split("<main")[0]
+    before_main = text.rsplit("</head>", 1)[1].split("<main")[0]
+    assert "cx-title-page" in text and "cx-toc" not in before_main
     assert "All customers" in text and "All data" in text
 
 
