@@ -431,8 +431,3 @@ def touchpoints(page: Page) -> None:
         views.paragraph(tr("journey.touchpoints_intro")),
         views.table(headers, rows, numeric=frozenset({1, 2})),
     )
-
-
-def next_steps(page: Page, msgid: str) -> None:
-    """Say plainly what this page will show in a coming version."""
-    page.show(views.heading(page.tr("next.heading")), views.notice(page.tr(msgid)))

@@ -1,6 +1,7 @@
 """Refresh the README's screenshots: a built report and the app, in headless Chromium.
 
-Run from the repository root after ``make demo``:
+Run from the repository root after ``make demo`` and a report of the story's quarter,
+``.venv/bin/cx-workbook report cx-workbook-demo --period 2025-Q4 --notebook 02``:
 ``.venv/bin/python docs/make_screenshots.py cx-workbook-demo``.
 """
 
@@ -26,7 +27,8 @@ DOCS = Path(__file__).resolve().parent
 
 
 def main(workspace: str) -> None:
-    report = Path(workspace).resolve() / "reports" / "all" / "all" / "en" / "02_current_state.html"
+    reports = Path(workspace).resolve() / "reports"
+    report = reports / "2025-Q4" / "all" / "en" / "02_current_state.html"  # Hamburg's drop
     # the app: its landing page, then the overview for Hamburg in 2025-Q4 in each language
     token, port = "screenshots", 8877
     server = subprocess.Popen(
@@ -54,7 +56,7 @@ def main(workspace: str) -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
             page = browser.new_page(viewport={"width": 1200, "height": 900})
-            if report.exists():  # after `cx-workbook report` (make demo builds it)
+            if report.exists():  # after the `cx-workbook report` above
                 page.goto(report.as_uri())
                 page.wait_for_selector(".cx-chart svg")
                 page.screenshot(

@@ -149,7 +149,7 @@ def test_the_landing_page_lists_the_five_steps(
     assert "Nordlys Home" in body and "Five steps" in body and "STEP 4" in body.upper()
     assert page.locator("script").count() == 0, "the landing page runs no script"
     links.nth(2).click()  # the login cookie carries the token to the steps
-    page.get_by_text("What comes next").wait_for(timeout=90_000)
+    page.get_by_text("Data sources", exact=True).first.wait_for(timeout=90_000)  # its last section
     assert "/voila/render/02_current_state.ipynb" in page.url
     assert watch.outside_requests == [] and watch.errors == [] and watch.dialogs == []
 
@@ -222,7 +222,7 @@ def test_every_workbook_page_renders_in_the_app(
 ) -> None:
     page, watch = offline_page
     page.goto(f"{app}/voila/render/{name}.ipynb?token={TOKEN}")
-    last = "What comes next" if name == "02_current_state" else "Your name"  # the forms come last
+    last = "Data sources" if name == "02_current_state" else "Your name"  # the last sections
     page.get_by_text(last, exact=True).first.wait_for(timeout=90_000)
     page.wait_for_function(
         "() => Array.from(document.querySelectorAll('.cx-chart')).every("
@@ -231,7 +231,7 @@ def test_every_workbook_page_renders_in_the_app(
     )
     drawn = page.evaluate(CHARTS_DRAWN_JS)
     assert all(drawn)
-    expected = {"01_goals": 0, "02_current_state": 7, "03_journey_map": 2, "04_kpi_tracking": 4}
+    expected = {"01_goals": 0, "02_current_state": 10, "03_journey_map": 2, "04_kpi_tracking": 4}
     assert len(drawn) == expected[name]
     body = page.inner_text("body")
     assert "Nordlys Home" in body
@@ -471,7 +471,7 @@ def test_planted_attacks_render_as_text_in_the_current_state(
 ) -> None:
     page, watch = offline_page
     page.goto(f"{planted_app}/voila/render/02_current_state.ipynb?token={TOKEN}")
-    page.get_by_text("What comes next").wait_for(timeout=120_000)
+    page.get_by_text("Data sources", exact=True).first.wait_for(timeout=120_000)
     body = _safe(page, watch)
     for payload in (*XSS_PAYLOADS, *SEGMENT_PAYLOADS.values()):
         assert payload in body, payload  # region and customer-type tables show every one

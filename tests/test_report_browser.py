@@ -73,7 +73,7 @@ def test_report_opens_offline_and_every_chart_draws(
     expected_charts = {
         "00_overview": 1,
         "01_goals": 0,
-        "02_current_state": 7,
+        "02_current_state": 10,  # NPS by 4 dimensions, changes, drivers, 2 themes, service, RFM
         "03_journey_map": 2,
         "04_kpi_tracking": 4,
     }[path.stem]
