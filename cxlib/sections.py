@@ -7,6 +7,7 @@ carries its n, its interval or a "too few answers" flag, and a "data as of" date
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +49,14 @@ def overview(page: Page) -> None:
         def header(shown: Page) -> str:
             if shown.params.language == page.params.language:
                 return ""  # the header start() showed is in this language
-            hide = f"<style>.{HEADER_CLASS} {{ display: none; }}</style>"
+            # the app's top bar comes from the Voila template, in the workspace's language: its
+            # link to the steps takes the chosen language's words through CSS (no script)
+            home = _css_string(shown.tr("app.home"))
+            hide = (
+                f"<style>.{HEADER_CLASS} {{ display: none; }}"
+                ".cx-app-home { font-size: 0; }"
+                f".cx-app-home::after {{ content: {home}; font-size: 0.95rem; }}</style>"
+            )
             return hide + views.block(header_html(shown, filters=True, shown_first=False))
 
         overview_filters(page, render, cube=cube, header=header)
@@ -58,6 +66,11 @@ def overview(page: Page) -> None:
         return
     page.show(overview_html(page, page.params.period, page.params.segment))
     page.show(overview_workshop_html(page))
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a double-quoted CSS string that cannot end its ``<style>`` element."""
+    return json.dumps(text, ensure_ascii=False).replace("<", "\\3c ")
 
 
 def overview_cube(page: Page) -> Cube:

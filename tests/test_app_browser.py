@@ -262,6 +262,8 @@ def test_the_language_switch_redraws_the_overview(
         ".cx-filter:nth-child(2) select", "s => s.options[0].text.replace(/\\u00a0/g, ' ')"
     )
     assert first == "Alle data"
+    home = page.eval_on_selector(".cx-app-home", "a => getComputedStyle(a, '::after').content")
+    assert home == '"Alle trin"', "the app bar's link reads Danish too"
     assert all(page.evaluate(CHARTS_DRAWN_JS))
     assert watch.outside_requests == [] and watch.errors == [] and watch.dialogs == []
 
