@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -218,3 +219,82 @@ def _plain(kind: str, value: Any, path: str) -> Any:
 def decode(text: str | None) -> Any:
     """The value of stored JSON text; None for None (absent or deleted data)."""
     return None if text is None else json.loads(text)
+
+
+# -- what the store returns ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Record:
+    """One entry as stored (times in UTC)."""
+
+    kind: str
+    id: str
+    version: int
+    data: dict[str, Any]
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    updated_by: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of the history.
+
+    ``action`` is ``add``, ``edit``, ``delete`` or ``undo``; ``before``/``after`` are the entry's
+    data around the change (None: absent or deleted); ``undoes`` is the ``seq`` an undo reverted.
+    """
+
+    seq: int
+    at: datetime
+    who: str
+    kind: str
+    id: str
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    version_before: int | None
+    version_after: int | None
+    undoes: int | None
+
+
+@dataclass(frozen=True)
+class ImportCounts:
+    """What :meth:`Store.import_entries` did: entries added and updated per kind (every kind
+    present, zeros included), and entries left unchanged."""
+
+    added: dict[str, int]
+    updated: dict[str, int]
+    unchanged: int
+
+
+def record_of(row: Any) -> Record:
+    """The :class:`Record` of an ``entries`` row."""
+    return Record(
+        kind=row.kind,
+        id=row.id,
+        version=row.version,
+        data=json.loads(row.data),
+        created_at=row.created_at,
+        created_by=row.created_by,
+        updated_at=row.updated_at,
+        updated_by=row.updated_by,
+    )
+
+
+def change_of(row: Any) -> Change:
+    """The :class:`Change` of a ``history`` row."""
+    return Change(
+        seq=row.seq,
+        at=row.at,
+        who=row.who,
+        kind=row.kind,
+        id=row.id,
+        action=row.action,
+        before=None if row.before is None else json.loads(row.before),
+        after=None if row.after is None else json.loads(row.after),
+        version_before=row.version_before,
+        version_after=row.version_after,
+        undoes=row.undoes,
+    )

@@ -36,7 +36,6 @@ import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -66,6 +65,7 @@ from cxlib._store_values import EN as _EN  # noqa: F401  (tests compare it with 
 from cxlib._store_values import (
     KINDS,
     StoreError,
+    change_of,
     check_draft_key,
     check_id,
     check_kind,
@@ -74,11 +74,15 @@ from cxlib._store_values import (
     decode,
     encode,
     encode_checked,
+    record_of,
 )
 from cxlib._store_values import MAX_DATA_BYTES as MAX_DATA_BYTES
 from cxlib._store_values import MAX_DRAFT_KEY as MAX_DRAFT_KEY
 from cxlib._store_values import MAX_ID as MAX_ID
 from cxlib._store_values import MAX_WHO as MAX_WHO
+from cxlib._store_values import Change as Change
+from cxlib._store_values import ImportCounts as ImportCounts
+from cxlib._store_values import Record as Record
 
 # The ``X as X`` imports, KINDS and StoreError are this module's API, defined in the private
 # ``_store_values`` (what users give, the messages) and ``_store_tables`` (how it is stored).
@@ -108,51 +112,6 @@ class Conflict(StoreError):
         self.current = current
         self.yours = yours
         super().__init__(msgid, **params)
-
-
-@dataclass(frozen=True)
-class Record:
-    """One entry as stored (times in UTC)."""
-
-    kind: str
-    id: str
-    version: int
-    data: dict[str, Any]
-    created_at: datetime
-    created_by: str
-    updated_at: datetime
-    updated_by: str
-
-
-@dataclass(frozen=True)
-class Change:
-    """One line of the history.
-
-    ``action`` is ``add``, ``edit``, ``delete`` or ``undo``; ``before``/``after`` are the entry's
-    data around the change (None: absent or deleted); ``undoes`` is the ``seq`` an undo reverted.
-    """
-
-    seq: int
-    at: datetime
-    who: str
-    kind: str
-    id: str
-    action: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    version_before: int | None
-    version_after: int | None
-    undoes: int | None
-
-
-@dataclass(frozen=True)
-class ImportCounts:
-    """What :meth:`Store.import_entries` did: entries added and updated per kind (every kind
-    present, zeros included), and entries left unchanged."""
-
-    added: dict[str, int]
-    updated: dict[str, int]
-    unchanged: int
 
 
 class Store:
@@ -294,7 +253,7 @@ class Store:
             raise NotFound("store.not_found", kind=kind, id=id)
         if row.deleted:
             raise NotFound("store.deleted", kind=kind, who=row.updated_by, time=row.updated_at)
-        return _record(row)
+        return record_of(row)
 
     def list(self, kind: str) -> list[Record]:
         """The live entries of ``kind``, oldest first (in the order they were added)."""
@@ -305,7 +264,7 @@ class Store:
             .order_by(_entries.c.pos)
         )
         with self._transaction(write=False) as conn:
-            return [_record(row) for row in conn.execute(query)]
+            return [record_of(row) for row in conn.execute(query)]
 
     def save(
         self, kind: str, id: str, data: Mapping[str, Any], *, version: int, who: str
@@ -374,7 +333,7 @@ class Store:
                 raise StoreError("store.limit_invalid", limit=limit)
             query = query.limit(limit)
         with self._transaction(write=False) as conn:
-            return [_change(row) for row in conn.execute(query)]
+            return [change_of(row) for row in conn.execute(query)]
 
     def undo(self, seq: int, *, who: str) -> Record | None:
         """Revert change ``seq``: the entry goes back to the change's ``before``.
@@ -404,7 +363,7 @@ class Store:
             found = conn.execute(sa.select(_history).where(_history.c.seq == seq)).one_or_none()
         if found is None:
             raise NotFound("store.change_not_found", seq=seq)
-        change = _change(found)
+        change = change_of(found)
         kind, id, target = change.kind, change.id, change.before
         text = None if target is None else encode(kind, target)
         if text is not None:
@@ -422,7 +381,7 @@ class Store:
                 undone = conn.execute(first_undo.order_by(_history.c.seq)).first()
                 if undone is None:
                     raise _conflict("store.undo.changed_since", kind, row, expected, target)
-                current = None if row.deleted else _record(row)
+                current = None if row.deleted else record_of(row)
                 raise Conflict(
                     "store.undo.already_undone", current=current, yours=target, kind=kind,
                     who=undone.who, time=undone.at,
@@ -571,42 +530,13 @@ def _conflict(
     """A conflict with what is stored now (``row``, locked) and what the user tried."""
     return Conflict(
         msgid,
-        current=None if row.deleted else _record(row),
+        current=None if row.deleted else record_of(row),
         yours=yours,
         kind=kind,
         who=row.updated_by,
         time=row.updated_at,
         version=row.version,
         your_version=yours_version,
-    )
-
-
-def _record(row: Any) -> Record:
-    return Record(
-        kind=row.kind,
-        id=row.id,
-        version=row.version,
-        data=json.loads(row.data),
-        created_at=row.created_at,
-        created_by=row.created_by,
-        updated_at=row.updated_at,
-        updated_by=row.updated_by,
-    )
-
-
-def _change(row: Any) -> Change:
-    return Change(
-        seq=row.seq,
-        at=row.at,
-        who=row.who,
-        kind=row.kind,
-        id=row.id,
-        action=row.action,
-        before=None if row.before is None else json.loads(row.before),
-        after=None if row.after is None else json.loads(row.after),
-        version_before=row.version_before,
-        version_after=row.version_after,
-        undoes=row.undoes,
     )
 
 

@@ -112,9 +112,10 @@ def _local_url(url: str) -> bool:
     return parsed.hostname in {"127.0.0.1", "localhost", "::1"}
 
 
-@pytest.fixture
-def offline_page(browser: Any) -> Iterator[tuple[Any, PageWatch]]:
-    """A fresh page whose requests off this machine are blocked and recorded."""
+def open_watched(browser: Any, *, failed_responses: bool = False) -> tuple[Any, Any, PageWatch]:
+    """A page in a fresh browser context (one person), watched: requests off this machine are
+    blocked and recorded, JavaScript errors and dialogs recorded (and, if asked, responses of
+    400 and up). Returns the context (close it), the page and its watch."""
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     page = context.new_page()
     watch = PageWatch()
@@ -127,14 +128,31 @@ def offline_page(browser: Any) -> Iterator[tuple[Any, PageWatch]]:
             watch.outside_requests.append(url)
             request_route.abort()
 
+    def on_console(message: Any) -> None:
+        if message.type == "error":
+            watch.errors.append(f"{message.text} @ {message.location.get('url', '')}")
+
     def on_dialog(dialog: Any) -> None:
         watch.dialogs.append(dialog.message)
         dialog.dismiss()
 
+    def on_response(response: Any) -> None:
+        if response.status >= 400:
+            watch.errors.append(f"{response.status} {response.request.method} {response.url}")
+
     page.route("**/*", route)
-    page.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
+    page.on("console", on_console)
     page.on("pageerror", lambda e: watch.errors.append(str(e)))
     page.on("dialog", on_dialog)
+    if failed_responses:
+        page.on("response", on_response)
+    return context, page, watch
+
+
+@pytest.fixture
+def offline_page(browser: Any) -> Iterator[tuple[Any, PageWatch]]:
+    """A fresh page whose requests off this machine are blocked and recorded."""
+    context, page, watch = open_watched(browser)
     yield page, watch
     context.close()
 

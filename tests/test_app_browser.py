@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from app_server import free_port, running
 from conftest import CHARTS_DRAWN_JS, PageWatch
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -47,42 +41,14 @@ def _remote_references(text: str) -> list[str]:
     return [url for url in found if not re.match(r"(?:https?:)?//(?:127\.0\.0\.1|localhost)", url)]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def serving(workspace: Path, log_path: Path) -> Iterator[str]:
     """``cx-workbook serve`` on a free loopback port; yields its base URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    with (
-        log_path.open("w") as log,
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "cxlib.cli",
-                "serve",
-                str(workspace),
-                "--port",
-                str(port),
-                "--token",
-                TOKEN,
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        ) as process,
-    ):
-        try:
-            _wait_until_up(f"{base}/?token={TOKEN}", process)
-            yield base
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+    argv = [sys.executable, "-m", "cxlib.cli", "serve", str(workspace), "--port", str(port)]
+    with running([*argv, "--token", TOKEN], log_path, ready_url=f"{base}/?token={TOKEN}"):
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -90,20 +56,6 @@ def app(demo_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     """The app on the demo workspace."""
     with serving(demo_workspace, tmp_path_factory.mktemp("app") / "serve.log") as base:
         yield base
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError):
-            pass
-        assert process.poll() is None, "the app stopped while starting"
-        time.sleep(0.3)
-    pytest.fail("the app did not answer within 90 s")
 
 
 def listening_addresses(port: int) -> set[str]:

@@ -9,19 +9,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
-from conftest import PageWatch
+from app_server import free_port, running
+from conftest import PageWatch, open_watched
 
 from cxlib.app import app_command
 from cxlib.exchange import apply_template
@@ -40,12 +34,6 @@ SAVED = 60_000  # ms: a save and the page update, on a busy shared machine
 UNLOAD_BEACON = re.compile(r"\b403\b.*/voila/api/shutdown/[0-9a-f-]+$")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def app(demo_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app on a copy of the demo workspace with the retail journey; yields its base URL."""
@@ -55,39 +43,17 @@ def app(demo_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         apply_template(workbook, "retail", who="facilitator")
     port = free_port()
     command = app_command(root, port=port, token=TOKEN, pool_size=0)
-    log_path = root.parent / "serve.log"
     base = f"http://127.0.0.1:{port}"
-    with (
-        log_path.open("w") as log,
-        subprocess.Popen(
+    try:
+        with running(
             command.argv,
+            root.parent / "serve.log",
+            ready_url=f"{base}/?token={TOKEN}",
             env=command.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        ) as process,
-    ):
-        try:
-            _wait_until_up(f"{base}/?token={TOKEN}", process)
+        ):
             yield base
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
-            shutil.rmtree(command.data_dir, ignore_errors=True)
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError):
-            pass
-        assert process.poll() is None, "the app stopped while starting"
-        time.sleep(0.3)
-    pytest.fail("the app did not answer within 90 s")
+    finally:
+        shutil.rmtree(command.data_dir, ignore_errors=True)
 
 
 @pytest.fixture
@@ -96,44 +62,8 @@ def new_page(browser: Any) -> Iterator[Callable[[], tuple[Any, PageWatch]]]:
     contexts: list[Any] = []
 
     def open_() -> tuple[Any, PageWatch]:
-        context = browser.new_context(viewport={"width": 1200, "height": 900})
+        context, page, watch = open_watched(browser, failed_responses=True)
         contexts.append(context)
-        page = context.new_page()
-        watch = PageWatch()
-
-        def route(request_route: Any) -> None:
-            url = request_route.request.url
-            parsed = urlparse(url)
-            local = parsed.scheme in {"data", "blob", "about"} or parsed.hostname in {
-                "127.0.0.1",
-                "localhost",
-                "::1",
-            }
-            if local:
-                request_route.continue_()
-            else:
-                watch.outside_requests.append(url)
-                request_route.abort()
-
-        page.route("**/*", route)
-        page.on(
-            "console",
-            lambda m: (
-                watch.errors.append(f"{m.text} @ {m.location.get('url', '')}")
-                if m.type == "error"
-                else None
-            ),
-        )
-        page.on("pageerror", lambda e: watch.errors.append(str(e)))
-        page.on(
-            "response",
-            lambda r: (
-                watch.errors.append(f"{r.status} {r.request.method} {r.url}")
-                if r.status >= 400
-                else None
-            ),
-        )
-        page.on("dialog", lambda d: (watch.dialogs.append(d.message), d.dismiss()))
         return page, watch
 
     yield open_
