@@ -309,10 +309,6 @@ def _parse(
     is_rating = canonical.startswith("rating_")
     if not (is_rating or canonical in _SCORES | _FLAGS | _COUNTS | _NUMBERS):
         return values.str.strip(), pd.Series(False, index=values.index), Problem(""), 0
-    numbers, integers_only = _numbers(values)
-    not_applicable = (
-        numbers.isin(source.not_applicable) if is_rating else pd.Series(False, index=values.index)
-    )
     low: float
     high: float
     if is_rating:
@@ -326,14 +322,21 @@ def _parse(
     else:
         low, high = source.scales.get(canonical, (0, 10))
     whole = canonical not in _NUMBERS
-    if whole and not integers_only:
-        integral = numbers % 1 == 0
+    codes = source.not_applicable if is_rating else ()
+    if whole and pd.api.types.is_integer_dtype(values.dtype):  # the usual case: read as integers
+        parsed, bad, not_applicable, unreadable = _checked_integers(values, low, high, codes)
     else:
-        integral = pd.Series(True, index=values.index)
-    ok = (numbers.between(low, high) & integral & ~not_applicable).fillna(False).astype(bool)
-    bad = present & ~ok & ~not_applicable
-    parsed = _whole_numbers(numbers, ok) if whole else numbers.where(ok).astype("Float64")
-    if canonical in source.values and (bad & numbers.isna()).any():
+        numbers, integers_only = _numbers(values)
+        not_applicable = numbers.isin(codes)
+        if whole and not integers_only:
+            integral = numbers % 1 == 0
+        else:
+            integral = pd.Series(True, index=values.index)
+        ok = (numbers.between(low, high) & integral & ~not_applicable).fillna(False).astype(bool)
+        bad = present & ~ok & ~not_applicable
+        parsed = _whole_numbers(numbers, ok) if whole else numbers.where(ok).astype("Float64")
+        unreadable = bad & numbers.isna()
+    if canonical in source.values and unreadable.any():
         reason = problem("quality.not_in_values", column=canonical)
     elif high == float("inf"):
         reason = problem("quality.not_at_least", column=canonical, low=low)
@@ -342,6 +345,33 @@ def _parse(
     else:
         reason = problem("quality.not_whole_number", column=canonical, low=low, high=high)
     return parsed, bad, reason, int(not_applicable.sum())
+
+
+def _checked_integers(
+    values: pd.Series, low: float, high: float, codes: Sequence[int]
+) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """A column read as whole numbers, checked in numpy without a detour through floats.
+
+    Returns the nullable integers kept (within ``low``–``high``, not a "not applicable" code),
+    the rows whose value is unusable, the rows with a "not applicable" code, and the rows whose
+    value could not be read at all (none: the reader read them as whole numbers already).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(values.dtype, pd.ArrowDtype):
+        column = pa.array(values.array)  # the Arrow data, not copied
+        data = pc.fill_null(column, 0).to_numpy(zero_copy_only=False)
+        missing = pc.is_null(column).to_numpy(zero_copy_only=False)
+    else:
+        data = values.to_numpy(dtype="int64", na_value=0)
+        missing = values.isna().to_numpy()
+    not_applicable = np.isin(data, codes) & ~missing
+    ok = ~missing & ~not_applicable & (data >= low) & (data <= high)
+    index = values.index
+    parsed = pd.Series(pd.arrays.IntegerArray(np.where(ok, data, 0), ~ok), index=index)
+    bad = pd.Series(~missing & ~ok & ~not_applicable, index=index)
+    return parsed, bad, pd.Series(not_applicable, index=index), pd.Series(False, index=index)
 
 
 def _whole_numbers(numbers: pd.Series, ok: pd.Series) -> pd.Series:
@@ -436,9 +466,8 @@ def _has_repeats(values: pd.Series) -> bool:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    column = pa.array(values.array)
-    distinct = pc.count_distinct(column, mode="only_valid").as_py()
-    return bool(distinct < pc.count(column, mode="only_valid").as_py())
+    valid = pc.drop_null(pa.array(values.array))
+    return len(pc.unique(valid)) < len(valid)  # unique: ~3× faster than count_distinct here
 
 
 def _check_dropped_share(report: QualityReport, source: Source) -> None:
