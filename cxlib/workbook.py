@@ -14,6 +14,7 @@ A problem with an entry is a :class:`~cxlib.errors.ValidationError` listing ever
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -91,6 +92,14 @@ def _validator(kind: str) -> Callable[..., list[FieldProblem]]:
         actions.Action.KIND: actions.validate_action,
     }
     return validators[kind]
+
+
+def exists(workspace: Workspace) -> bool:
+    """Whether ``workspace`` has a workbook yet (``$CX_STORE_URL`` set, or its ``workbook.db``).
+
+    Pages that only read ask this first, so that showing a workspace never creates a file in it.
+    """
+    return bool(os.environ.get("CX_STORE_URL")) or (workspace.root / "workbook.db").exists()
 
 
 class Workbook:

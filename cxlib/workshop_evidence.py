@@ -106,8 +106,10 @@ def read_content(workspace: Any, *, today: dt.date | None = None) -> Content:
     today
         Defaults to today in the workspace's time zone (:meth:`cxlib.workbook.Workbook.open`).
     """
-    from cxlib.workbook import Workbook
+    from cxlib.workbook import Workbook, exists, rules_for
 
+    if not exists(workspace):  # nothing entered yet: read nothing, create nothing
+        return Content((), (), (), (), (), rules_for(workspace, today=today).today)
     with Workbook.open(workspace, today=today) as workbook:
         return Content(
             goals=tuple(e.item for e in workbook.goals()),

@@ -197,4 +197,5 @@ def test_every_report_of_the_airline_example_opens_offline(
             assert "Online boarding" in body  # a touchpoint of the driver analysis
     assert all(all(drawn) for drawn in charts.values()), charts
     assert len(charts["02_current_state"]) >= 1
+    assert not (example / "workbook.db").exists(), "reading a workspace never writes into it"
     assert watch.outside_requests == [] and watch.errors == [] and watch.dialogs == []

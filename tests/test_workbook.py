@@ -114,3 +114,17 @@ def test_saving_an_entry_someone_deleted_is_a_conflict_keeping_the_input(
         workbook.save(_goal(workbook, target=90.0, id=added.item.id), version=1, who="ana")
     assert gone.value.current is None
     assert gone.value.yours is not None and gone.value.yours["target"] == 90.0
+
+
+def test_reading_a_workspace_without_a_workbook_creates_nothing(tmp_path: Path) -> None:
+    from cxlib.workbook import exists
+    from cxlib.workshop_evidence import read_content
+
+    root = tmp_path / "ws"
+    init_workspace(root, template="retail", who="t")
+    (root / "workbook.db").unlink()
+    workspace = load_workspace(root, require_files=False)
+    assert not exists(workspace)
+    content = read_content(workspace, today=TODAY)
+    assert content.goals == content.touchpoints == () and content.today == TODAY
+    assert not (root / "workbook.db").exists()
