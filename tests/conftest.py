@@ -27,6 +27,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+NAVIGATION_TIMEOUT_MS = 180_000
 
 
 def _is_local(address: Any) -> bool:
@@ -118,6 +119,9 @@ def open_watched(browser: Any, *, failed_responses: bool = False) -> tuple[Any, 
     400 and up). Returns the context (close it), the page and its watch."""
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     page = context.new_page()
+    # a Voila page's load event comes after its notebook ran in a fresh kernel: on a busy
+    # 2-core machine that can take more than Playwright's default 30 s
+    page.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     watch = PageWatch()
 
     def route(request_route: Any) -> None:
