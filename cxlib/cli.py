@@ -240,37 +240,24 @@ def _report(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         print(f"cx-workbook: error: --jobs must be 1 or more; got {args.jobs}.", file=sys.stderr)
         return 2
+    options = {
+        "notebooks": args.notebook,
+        "period": args.period,
+        "segment": args.segment,
+        "language": args.lang,
+        "out": args.out,
+        "pdf": args.pdf,
+        "jobs": args.jobs,
+    }
     try:
         if not args.by:
-            reports = build_reports(
-                args.workspace,
-                notebooks=args.notebook,
-                period=args.period,
-                segment=args.segment,
-                language=args.lang,
-                out=args.out,
-                pdf=args.pdf,
-                jobs=args.jobs,
-                progress=_progress,
-            )
-            for report in reports:
+            for report in build_reports(args.workspace, progress=_progress, **options):
                 print(report.html.resolve())
                 if report.pdf is not None:
                     print(report.pdf.resolve())
             return 0
         progress = BatchProgress(sys.stderr)
-        batch = build_report_sets(
-            args.workspace,
-            by=args.by,
-            notebooks=args.notebook,
-            period=args.period,
-            segment=args.segment,
-            language=args.lang,
-            out=args.out,
-            pdf=args.pdf,
-            jobs=args.jobs,
-            progress=progress,
-        )
+        batch = build_report_sets(args.workspace, by=args.by, progress=progress, **options)
         progress.close()
     except UsageError as error:
         print(f"cx-workbook: error: {error.one_line()}", file=sys.stderr)

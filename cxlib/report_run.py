@@ -33,15 +33,14 @@ _USER_ERRORS = {"CxError", "WorkspaceError", "DataError", "ParameterError"}
 #: Memory one job may take: the worker, its kernel with the data loaded and a headless Chromium.
 JOB_MEMORY_BYTES = 1_500_000_000
 #: A module that jsonschema imports only to check the "iri" format, compiling grammars for about
-#: a second each time a process starts (nothing here validates IRIs). Report kernels and workers
-#: are told it is absent; jsonschema then leaves that one format unchecked.
+#: a second each time a process starts (nothing here validates IRIs). Workers are told it is
+#: absent, and jsonschema then leaves that one format unchecked; kernels get the same from
+#: ``import cxlib`` (see cxlib/__init__.py).
 _SLOW_OPTIONAL_MODULE = "rfc3987_syntax"
 _KERNEL_ARGUMENTS = [
     # the kernel's own start-up warnings are not the report reader's business
     "--IPKernelApp.log_level=CRITICAL",
-    "--IPKernelApp.exec_lines=import os, sys; "
-    f"sys.modules.setdefault({_SLOW_OPTIONAL_MODULE!r}, None); "
-    f"os.environ[{REPORT_ENV!r}] = '1'",
+    f"--IPKernelApp.exec_lines=import os; os.environ[{REPORT_ENV!r}] = '1'",
 ]
 
 
