@@ -18,6 +18,9 @@ $(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
+	@# byte-compile cxlib as installing a wheel would (an editable install does not, and with
+	@# PYTHONDONTWRITEBYTECODE set nothing else will): every report kernel imports it
+	$(BIN)/python -m compileall -q cxlib
 	touch $@
 
 $(VENV)/.test: $(VENV)/.runtime

@@ -8,16 +8,19 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
 from cxlib import views
 from cxlib.current_stats import latest_complete_quarter, previous_period, survey_changes
-from cxlib.errors import ParameterError
+from cxlib.errors import CxError, ParameterError
 from cxlib.metrics import Metric
 from cxlib.page import Page, Selection
 from cxlib.periods import Period
+
+if TYPE_CHECKING:
+    from cxlib.drivers import DriverResult
 
 T = TypeVar("T")
 _CACHE: weakref.WeakKeyDictionary[Page, dict[str, Any]] = weakref.WeakKeyDictionary()
@@ -30,6 +33,53 @@ def cached(page: Page, key: str, compute: Callable[[], T]) -> T:
         store[key] = compute()
     result: T = store[key]
     return result
+
+
+#: Bootstrap resamples for the drivers' intervals on a page (the CLI's default is 200).
+DRIVER_RESAMPLES = 100
+
+
+def page_drivers(page: Page, frame: pd.DataFrame) -> DriverResult | CxError:
+    """Key drivers of the page's responses (``frame``: its responses selection, with at least
+    two ratings and an outcome score), with bootstrap intervals, once per page: the drivers
+    section and the summary show the same result. A :class:`CxError` is returned, not raised,
+    so each part says it in its own way."""
+    from cxlib.drivers import choose_missing, default_outcome, key_drivers
+
+    def compute() -> DriverResult | CxError:
+        ratings = [c for c in frame.columns if c.startswith("rating_")]
+        scores = [c for c in ("nps", "csat", "ces", "satisfied") if c in frame.columns]
+        outcome = default_outcome(scores)
+        missing = choose_missing(frame, outcome, ratings)
+        try:
+            return key_drivers(
+                frame,
+                outcome=outcome,
+                drivers=ratings,
+                missing=missing,
+                resamples=DRIVER_RESAMPLES,
+                seed=0,
+            )
+        except CxError as error:
+            return error
+
+    return cached(page, "drivers", compute)
+
+
+def theme_tags(page: Page, frame: pd.DataFrame) -> pd.DataFrame:
+    """Themes of the page's responses (``frame``: ``page.select("responses").frame``), tagged
+    once per page (:func:`cxlib.themes.tag_themes`) for the themes section and the summary."""
+    from cxlib import themes
+
+    return cached(
+        page,
+        "theme_tags",
+        lambda: themes.tag_themes(
+            frame,
+            default_language=page.workspace.language,
+            taxonomies=themes.workspace_taxonomies(page.workspace),
+        ),
+    )
 
 
 @dataclass(frozen=True)

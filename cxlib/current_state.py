@@ -24,13 +24,15 @@ from cxlib.current_common import (
     kpi_value,
     marked_table,
     p_text,
+    page_drivers,
     select,
+    theme_tags,
     verdict,
 )
 from cxlib.current_loyalty import loyalty_section
 from cxlib.current_service import service_section
 from cxlib.current_stats import ALPHA
-from cxlib.drivers import QUADRANTS, DriverResult, choose_missing, default_outcome, key_drivers
+from cxlib.drivers import QUADRANTS, DriverResult
 from cxlib.errors import CxError
 from cxlib.metrics import MIN_N
 from cxlib.page import Page
@@ -195,10 +197,9 @@ def _relation(p: str) -> str:
 
 
 def fix_first(page: Page) -> DriverResult | Unavailable:
-    """The key drivers of the page's responses as :func:`cxlib.insights.drivers_section` sets
-    them up (outcome, drivers, missing-value handling), without bootstrap intervals: the
-    quadrants rest on the point estimates only. Once per page."""
-    return cached(page, "drivers", lambda: _drivers(page))
+    """The key drivers of the page's responses, as :func:`cxlib.insights.drivers_section`
+    shows them (:func:`cxlib.current_common.page_drivers`)."""
+    return _drivers(page)
 
 
 def _drivers(page: Page) -> DriverResult | Unavailable:
@@ -214,12 +215,8 @@ def _drivers(page: Page) -> DriverResult | Unavailable:
     scores = [c for c in ("nps", "csat", "ces", "satisfied") if c in frame.columns]
     if len(ratings) < 2 or not scores:
         return Unavailable("drivers.not_possible")
-    outcome = default_outcome(scores)
-    missing = choose_missing(frame, outcome, ratings)
-    try:
-        return key_drivers(frame, outcome=outcome, drivers=ratings, missing=missing, resamples=0)
-    except CxError:
-        return Unavailable("summary.no_drivers")
+    result = page_drivers(page, frame)
+    return Unavailable("summary.no_drivers") if isinstance(result, CxError) else result
 
 
 def _driver_messages(page: Page) -> list[tuple[str, dict[str, str]]]:
@@ -253,11 +250,7 @@ def _themes(page: Page) -> pd.DataFrame | Unavailable:
     frame = selection.frame
     if frame.empty:
         return Unavailable("")
-    tags = themes.tag_themes(
-        frame,
-        default_language=page.workspace.language,
-        taxonomies=themes.workspace_taxonomies(page.workspace),
-    )
+    tags = theme_tags(page, frame)
     if "nps" in frame.columns:
         return themes.theme_impact(frame, tags)
     counts = tags.sum().sort_values(ascending=False, kind="stable")

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binom
 
 from cxlib import _stats
+from cxlib._stats import first_binomial_k
 from cxlib.comparisons import compare
 from cxlib.loyalty import LifetimeValue, lifetime_value
 from cxlib.metrics import MIN_N, Metric, compute
@@ -142,14 +142,15 @@ def survey_changes(
                     f"survey_changes takes nps and share metrics; {key} is {spec.kind}"
                 )
             tested = compare(now[key], before[key], on=by, correction="none", alpha=alpha)
-            se = _change_se(now[key], before[key], list(by), spec.kind)
+            merged = _merged(now[key], before[key], list(by))  # rows in compare's order
+            se = _change_se(merged, spec.kind)
             part = tested.assign(
                 kpi=key,
                 dimension=by[0] if by else "",
                 group=tested[by[0]].astype(object) if by else "",
                 ci_low=tested["change"] - z_crit * se,
                 ci_high=tested["change"] + z_crit * se,
-                flags=_small(now[key], before[key], list(by), min_n),
+                flags=_small(merged, min_n),
             )
             parts.append(part.drop(columns=list(by)))
     table = pd.concat(parts, ignore_index=True)
@@ -170,9 +171,8 @@ def _merged(now: pd.DataFrame, before: pd.DataFrame, by: list[str]) -> pd.DataFr
     return now.head(1).join(before.head(1).add_suffix("_b").reset_index(drop=True))
 
 
-def _change_se(now: pd.DataFrame, before: pd.DataFrame, by: list[str], kind: str) -> Any:
-    """SE of the change in display units (unpooled), row by row as :func:`compare` orders."""
-    merged = _merged(now, before, by)
+def _change_se(merged: pd.DataFrame, kind: str) -> Any:
+    """SE of the change in display units (unpooled), per row of :func:`_merged`."""
     n1 = merged["n_effective"].to_numpy(float)
     n2 = merged["n_effective_b"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -189,8 +189,7 @@ def _change_se(now: pd.DataFrame, before: pd.DataFrame, by: list[str], kind: str
     return 100 * np.sqrt(variance)
 
 
-def _small(now: pd.DataFrame, before: pd.DataFrame, by: list[str], min_n: int) -> Any:
-    merged = _merged(now, before, by)
+def _small(merged: pd.DataFrame, min_n: int) -> Any:
     n1 = merged["n_effective"].to_numpy(float)
     n2 = np.nan_to_num(merged["n_effective_b"].to_numpy(float), nan=0.0)
     return np.where((n1 < min_n) | (n2 < min_n), "small_n", "").astype(object)
@@ -222,12 +221,10 @@ def quantile_interval(
     if n == 0:
         return float("nan"), float("nan")
     tail = (1 - confidence) / 2
-    cdf = binom.cdf(np.arange(n + 1), n, q)  # cdf[k] = P(B ≤ k)
     # lower: l − 1 = the largest k with P(B ≤ k) ≤ tail (l = 0 when none: no bound)
-    lower = int(np.searchsorted(cdf, tail, side="right"))
+    lower = first_binomial_k(n, q, lambda cdf: cdf > tail)
     # upper: u − 1 = the smallest k with P(B ≥ k + 1) = 1 − P(B ≤ k) ≤ tail
-    reached = np.flatnonzero(1 - cdf <= tail)
-    upper = int(reached[0]) + 1 if len(reached) else n + 1
+    upper = min(first_binomial_k(n, q, lambda cdf: 1 - cdf <= tail) + 1, n + 1)
     low = float(x[lower - 1]) if lower >= 1 else float("nan")
     high = float(x[upper - 1]) if upper <= n else float("nan")
     return low, high

@@ -165,14 +165,32 @@ def correlation(
         keep = present.all(axis=1) & (w > 0)
         x, w = values[keep], w[keep]
         return _complete_corr(x - x.mean(axis=0) if len(x) else x, w)
-    x = np.where(present, values - np.nanmean(values, axis=0), 0.0)
+    return _pairwise_corr(*_pairwise_parts(values), w)
+
+
+def _pairwise_parts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The row-wise parts of every pairwise sum, computed once for many weightings.
+
+    With m the presence mask and x the centred values (0 where missing): left = [m | x | x²],
+    right = [m | x]; leftᵀ·W·right then holds, for each pair (i, j) over the rows where both are
+    present, the count, Σxᵢ, Σxᵢ² and Σxᵢxⱼ (see :func:`_pairwise_corr`).
+    """
+    present = ~np.isnan(values)
     m = present.astype("float64")
-    mw = m * w[:, None]
-    counts = mw.T @ m
-    xw = x * w[:, None]
-    sums = xw.T @ m  # sums[i, j]: Σ x_i over rows where j is present
-    squares = (xw * x).T @ m
-    cross = xw.T @ x
+    x = np.where(present, values - np.nanmean(values, axis=0), 0.0)
+    return np.hstack([m, x, x * x]), np.hstack([m, x])
+
+
+def _pairwise_corr(
+    left: np.ndarray, right: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairwise-complete correlations from :func:`_pairwise_parts` with row weights ``w``."""
+    p = right.shape[1] // 2
+    sums_all = left.T @ (right * w[:, None])
+    counts = sums_all[:p, :p]
+    sums = sums_all[p : 2 * p, :p]  # sums[i, j]: Σ x_i over rows where j is present
+    squares = sums_all[2 * p :, :p]
+    cross = sums_all[p : 2 * p, p:]
     with np.errstate(divide="ignore", invalid="ignore"):
         mean_i, mean_j = sums / counts, sums.T / counts
         cov = cross / counts - mean_i * mean_j
@@ -369,6 +387,8 @@ def _bootstrap(
     if missing == "listwise":
         values = values[~np.isnan(values).any(axis=1)]
         values = values - values.mean(axis=0)
+    else:
+        parts = _pairwise_parts(values)
     rows = len(values)
     draws = np.empty((resamples, 2, p))
     for b in range(resamples):  # a loop over resamples, not rows: each is vectorised
@@ -377,7 +397,7 @@ def _bootstrap(
             if missing == "listwise":
                 corr = _complete_corr(values, counts)[0]
             else:
-                corr = correlation(values, missing=missing, weights=counts)[0]
+                corr = _pairwise_corr(*parts, counts)[0]
         if np.isnan(corr).any():  # a resample without variance: leave it out
             draws[b] = np.nan
             continue

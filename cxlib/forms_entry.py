@@ -39,7 +39,7 @@ from cxlib.store import Conflict, NotFound, StoreError
 from cxlib.workbook import Entry, Workbook
 
 if TYPE_CHECKING:
-    from cxlib.forms import Editor
+    from cxlib.forms_pages import Editor
 
 
 @dataclass(frozen=True)

@@ -496,7 +496,8 @@ def project(
         return Projection(None, None, None, "too_few_points", len(kept))
 
     import numpy as np
-    from scipy.stats import t as student_t
+
+    from cxlib._stats import student_t_quantile
 
     origin = min(day for day, _ in kept)
     x = np.array([(day - origin).days for day, _ in kept], dtype=float)
@@ -509,7 +510,7 @@ def project(
     s = math.sqrt(float(np.sum((y - intercept - slope * x) ** 2)) / (n - 2))
     x0 = float((deadline - origin).days)
     value = float(intercept + slope * x0)
-    half = float(student_t.ppf((1 + level) / 2, n - 2)) * s
+    half = student_t_quantile((1 + level) / 2, n - 2) * s
     half *= math.sqrt(1 + 1 / n + (x0 - x_mean) ** 2 / sxx)
     low, high = value - half, value + half
     return Projection(value, low, high, _status(low, high, float(target), direction), n)

@@ -7,12 +7,10 @@ importance–performance chart and table; every figure with its n and interval.
 from __future__ import annotations
 
 from cxlib import charts, views
-from cxlib.drivers import QUADRANTS, choose_missing, default_outcome, key_drivers
+from cxlib.current_common import page_drivers, theme_tags
+from cxlib.drivers import QUADRANTS
 from cxlib.errors import CxError
 from cxlib.page import Page
-
-#: Bootstrap resamples for the intervals on a page (the CLI's default is 200).
-RESAMPLES = 100
 
 
 def drivers_section(page: Page) -> None:
@@ -29,14 +27,9 @@ def drivers_section(page: Page) -> None:
     if len(ratings) < 2 or not scores:
         page.show(views.notice(tr("drivers.not_possible")))
         return
-    outcome = default_outcome(scores)
-    missing = choose_missing(frame, outcome, ratings)
-    try:
-        result = key_drivers(
-            frame, outcome=outcome, drivers=ratings, missing=missing, resamples=RESAMPLES, seed=0
-        )
-    except CxError as error:
-        page.show(views.notice(tr("drivers.failed", problem=error.one_line()), warning=True))
+    result = page_drivers(page, frame)
+    if isinstance(result, CxError):
+        page.show(views.notice(tr("drivers.failed", problem=result.one_line()), warning=True))
         return
     rows = result.rows.assign(
         label=[tr.label("touchpoint", d.removeprefix("rating_")) for d in result.rows["driver"]]
@@ -71,10 +64,10 @@ def drivers_section(page: Page) -> None:
         views.paragraph(
             tr(
                 "drivers.intro",
-                outcome=tr.label("metric", outcome),
+                outcome=tr.label("metric", result.outcome),
                 r2=tr.number(100 * result.r2, digits=1),
                 n=tr.number(result.n),
-                method=tr(f"drivers.{missing}"),
+                method=tr(f"drivers.{result.missing}"),
             )
         ),
         charts.chart_html(charts.quadrant_chart(rows, tr)),
@@ -104,11 +97,7 @@ def themes_section(page: Page) -> None:
         return
     selection = page.select("responses")
     frame = selection.frame
-    tags = themes.tag_themes(
-        frame,
-        default_language=page.workspace.language,
-        taxonomies=themes.workspace_taxonomies(page.workspace),
-    )
+    tags = theme_tags(page, frame)
 
     def label(theme: str) -> str:
         return tr.label("theme", theme)

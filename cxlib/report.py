@@ -137,6 +137,17 @@ def _chromium(pdf: bool) -> str | None:
     return find_chromium()
 
 
+#: Each notebook's run time relative to the others (in-process, demo workspace, measured with
+#: bench/bench_reports.py's notebooks): the longest start first, so none runs alone at the end.
+_COST = {
+    "00_overview": 0.6,
+    "01_goals": 0.35,
+    "02_current_state": 2.5,
+    "03_journey_map": 0.45,
+    "04_kpi_tracking": 0.8,
+}
+
+
 def _jobs(
     params: Parameters,
     names: Sequence[str],
@@ -164,6 +175,7 @@ def _jobs(
             label=label,
             pdf=target / f"{name}.pdf" if chromium else None,
             chromium=chromium,
+            cost=_COST.get(name, 1.0),
         )
         for name in names
     ]
@@ -213,7 +225,8 @@ def build_reports(
     jobs
         Notebooks run at once; default: the number of cores (fewer when memory is short).
     progress
-        Called as ``progress(notebook, index, total)`` as each notebook starts.
+        Called as ``progress(notebook, started, total)`` as each notebook starts, ``started``
+        notebooks having started before it.
 
     Raises
     ------

@@ -23,6 +23,7 @@ from typing import Any
 
 from cxlib.errors import CxError
 from cxlib.params import REPORT_ENV
+from cxlib.report_kernel import ENGINE, KeptKernel, register_engine
 from cxlib.report_page import TitlePage, anchor_notebook, page_resources
 from cxlib.resources import notebooks_dir, templates_dir
 
@@ -37,6 +38,7 @@ JOB_MEMORY_BYTES = 1_500_000_000
 #: absent, and jsonschema then leaves that one format unchecked; kernels get the same from
 #: ``import cxlib`` (see cxlib/__init__.py).
 _SLOW_OPTIONAL_MODULE = "rfc3987_syntax"
+KERNEL_NAME = "python3"
 _KERNEL_ARGUMENTS = [
     # the kernel's own start-up warnings are not the report reader's business
     "--IPKernelApp.log_level=CRITICAL",
@@ -62,6 +64,8 @@ class Job:
     chromium: str | None = None
     #: Another notebook file to run instead of the workbook's ``notebook`` (benchmarks).
     source: Path | None = None
+    #: Its expected run time relative to other jobs: longer ones start first.
+    cost: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -80,8 +84,18 @@ class Outcome:
         return not self.error
 
 
-def execute(name: str, parameters: dict[str, Any], *, cwd: Path, source: Path | None = None) -> Any:
+def execute(
+    name: str,
+    parameters: dict[str, Any],
+    *,
+    cwd: Path,
+    source: Path | None = None,
+    kernel: KeptKernel | None = None,
+) -> Any:
     """Run one workbook notebook (or the notebook file ``source``) and return it executed.
+
+    With ``kernel`` the notebook runs in that kept kernel (see :mod:`cxlib.report_kernel`),
+    else in a new kernel shut down afterwards.
 
     Raises
     ------
@@ -95,6 +109,10 @@ def execute(name: str, parameters: dict[str, Any], *, cwd: Path, source: Path | 
     from papermill.exceptions import PapermillExecutionError
 
     source = source or notebooks_dir() / f"{name}.ipynb"
+    engine: dict[str, Any] = {}
+    if kernel is not None:
+        register_engine()
+        engine = {"engine_name": ENGINE, "km": kernel.manager_for(cwd)}
     with tempfile.TemporaryDirectory(prefix="cx-report-") as scratch:
         output = Path(scratch) / f"{name}.ipynb"
         try:
@@ -102,12 +120,13 @@ def execute(name: str, parameters: dict[str, Any], *, cwd: Path, source: Path | 
                 str(source),
                 str(output),
                 parameters=parameters,
-                kernel_name="python3",
+                kernel_name=KERNEL_NAME,
                 execution_timeout=CELL_TIMEOUT,
                 progress_bar=False,
                 log_output=False,
                 cwd=str(cwd),
                 extra_arguments=_KERNEL_ARGUMENTS,
+                **engine,
             )
         except PapermillExecutionError as error:
             if error.ename in _USER_ERRORS:
@@ -117,11 +136,15 @@ def execute(name: str, parameters: dict[str, Any], *, cwd: Path, source: Path | 
                 hint="This is a bug in the workbook; please report it with this line.",
             ) from None
         except CellTimeoutError:
+            if kernel is not None:
+                kernel.discard()  # still busy with the cell
             raise ReportError(
                 f"notebook {name} took longer than {CELL_TIMEOUT} s in one cell and was stopped.",
                 hint="Check the size of the data files; report it if they are small.",
             ) from None
         except DeadKernelError:
+            if kernel is not None:
+                kernel.discard()
             raise ReportError(
                 f"the Python kernel running notebook {name} died (out of memory?).",
                 hint="Check the machine's free memory and the size of the data files.",
@@ -166,7 +189,9 @@ def run_job(job: Job) -> Outcome:
     """Run one job: execute, export HTML, print the PDF if asked. Errors come back as text."""
     started = time.perf_counter()
     try:
-        executed = execute(job.notebook, job.parameters, cwd=job.cwd, source=job.source)
+        executed = execute(
+            job.notebook, job.parameters, cwd=job.cwd, source=job.source, kernel=_worker_kernel
+        )
         text, page_title = export_html(
             executed, title=f"{job.page.workspace} · {job.notebook}", page=job.page
         )
@@ -188,9 +213,17 @@ def run_job(job: Job) -> Outcome:
     return Outcome(job, title=page_title, seconds=time.perf_counter() - started)
 
 
+#: The kernel a worker process keeps for its jobs (set by :func:`_start_worker`); None in any
+#: other process, where each :func:`run_job` starts its own.
+_worker_kernel: KeptKernel | None = None
+
+
 def _start_worker() -> None:
-    """Set up a worker process: skip the slow optional import (see _SLOW_OPTIONAL_MODULE)."""
+    """Set up a worker process: skip the slow optional import (see _SLOW_OPTIONAL_MODULE) and
+    keep one kernel for all its jobs (:mod:`cxlib.report_kernel`)."""
+    global _worker_kernel
     sys.modules.setdefault(_SLOW_OPTIONAL_MODULE, None)  # type: ignore[arg-type]
+    _worker_kernel = KeptKernel(KERNEL_NAME, _KERNEL_ARGUMENTS)
 
 
 def available_cores() -> int:
@@ -236,7 +269,9 @@ def run_jobs(
     workers
         At most this many at once; default :func:`worker_count`.
     started
-        Called as ``started(job, index)`` when a job is handed to a worker (in order).
+        Called as ``started(job, count)`` when a job is handed to a worker, ``count`` jobs
+        having been handed out before it. Jobs start by ``cost``, highest first (then in
+        order), so that the long ones do not end up running alone at the end.
     finished
         Called as ``finished(outcome, done)`` as each job ends; ``done`` counts the ended ones.
     stop_on_error
@@ -248,7 +283,8 @@ def run_jobs(
     with concurrent.futures.ProcessPoolExecutor(
         max_workers=count, mp_context=context, initializer=_start_worker
     ) as pool:
-        pending = iter(enumerate(jobs))
+        by_cost = sorted(range(len(jobs)), key=lambda i: -jobs[i].cost)  # stable
+        pending = iter(enumerate((i, jobs[i]) for i in by_cost))
         running: dict[concurrent.futures.Future[Outcome], int] = {}
         for _ in range(count):
             _submit(pool, pending, running, started)
@@ -271,13 +307,13 @@ def run_jobs(
 
 def _submit(
     pool: concurrent.futures.Executor,
-    pending: Iterator[tuple[int, Job]],
+    pending: Iterator[tuple[int, tuple[int, Job]]],
     running: dict[concurrent.futures.Future[Outcome], int],
     started: Callable[[Job, int], None] | None,
 ) -> None:
-    for index, job in pending:
+    for count, (index, job) in pending:
         if started is not None:
-            started(job, index)
+            started(job, count)
         try:
             future = pool.submit(run_job, job)
         except concurrent.futures.process.BrokenProcessPool:  # an earlier worker died

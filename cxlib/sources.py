@@ -13,6 +13,9 @@ Reasons are :class:`Problem` values (message id and parameters), turned into wor
 
 from __future__ import annotations
 
+import copy
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,6 +56,12 @@ _IDS = {
     "feedback": "feedback_id",
 }
 _TEXT = pd.StringDtype("pyarrow")
+#: Files loaded in this process, newest last (see :func:`load_file`), and how many are kept.
+_LOADED: OrderedDict[tuple[str, str, int, int, str], tuple[pd.DataFrame, QualityReport]] = (
+    OrderedDict()
+)
+_KEEP_LOADED = 8
+_SETTLED_NS = 2_000_000_000
 
 
 @dataclass(frozen=True)
@@ -110,9 +119,40 @@ def load_table(workspace: Workspace, table: str) -> Table:
 
 
 def load_file(source: Source, path: Path, timezone: str) -> tuple[pd.DataFrame, QualityReport]:
-    """Load one file of a source: canonical columns, parsed, with its quality report."""
-    with _malloc_for_arrow():
-        return _load_file(source, path, timezone)
+    """Load one file of a source: canonical columns, parsed, with its quality report.
+
+    The last few files loaded in this process are kept: loading the same file for the same
+    source configuration again, unchanged (same size and modification time), returns the
+    kept result (the report pages of one run share a kernel, see :mod:`cxlib.report_kernel`).
+    The caller gets its own frame and report either way.
+    """
+    key = _load_key(source, path, timezone)
+    if key is None or key not in _LOADED:
+        with _malloc_for_arrow():
+            loaded = _load_file(source, path, timezone)
+        if key is None:
+            return loaded
+        _LOADED[key] = loaded
+        while len(_LOADED) > _KEEP_LOADED:
+            _LOADED.popitem(last=False)
+    _LOADED.move_to_end(key)
+    frame, report = _LOADED[key]
+    # a shallow copy is safe under pandas' copy-on-write: changes to it never reach the kept one
+    return frame.copy(deep=False), copy.deepcopy(report)
+
+
+def _load_key(source: Source, path: Path, timezone: str) -> tuple[str, str, int, int, str] | None:
+    """What identifies a load of ``path``: the source's settings, the file's path, size and
+    modification time (ns), the time zone. None — do not keep — when the file cannot be looked
+    at, or changed in the last :data:`_SETTLED_NS`: file systems stamp times with a coarse
+    clock (a few ms), so a file rewritten that soon could keep its size and time."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None  # reading it names the problem
+    if time.time_ns() - stat.st_mtime_ns < _SETTLED_NS:
+        return None
+    return repr(source), str(path.resolve()), stat.st_size, stat.st_mtime_ns, timezone
 
 
 @contextmanager

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -95,14 +95,15 @@ class Taxonomy:
     sources: tuple[str, ...] = field(default=())
 
     @cached_property
-    def patterns(self) -> dict[str, re.Pattern[str]]:
-        """One compiled pattern per theme (applied to lower-cased text)."""
-        return {theme: re.compile(_alternation(terms)) for theme, terms in self.themes.items()}
+    def patterns(self) -> dict[str, str]:
+        """One regular expression per theme (applied to lower-cased text by RE2, in pyarrow;
+        the terms are checked when read, so each is a valid pattern)."""
+        return {theme: _alternation(terms) for theme, terms in self.themes.items()}
 
     @cached_property
-    def ignore_pattern(self) -> re.Pattern[str] | None:
-        """The pattern of all ``ignore`` words, or ``None``."""
-        return re.compile(_alternation(self.ignore)) if self.ignore else None
+    def ignore_pattern(self) -> str | None:
+        """The regular expression of all ``ignore`` words, or ``None``."""
+        return _alternation(self.ignore) if self.ignore else None
 
     def tag(self, texts: pd.Series) -> pd.DataFrame:
         """Booleans per theme for ``texts`` (any language routing is the caller's).
@@ -115,9 +116,9 @@ class Taxonomy:
         values = pa.array(texts.astype("str"), type=pa.large_string(), from_pandas=True)
         lowered = pc.utf8_lower(values.fill_null(""))
         if self.ignore_pattern is not None:
-            lowered = pc.replace_substring_regex(lowered, self.ignore_pattern.pattern, " ")
+            lowered = pc.replace_substring_regex(lowered, self.ignore_pattern, " ")
         columns = {
-            theme: pc.match_substring_regex(lowered, pattern.pattern).to_numpy(zero_copy_only=False)
+            theme: pc.match_substring_regex(lowered, pattern).to_numpy(zero_copy_only=False)
             for theme, pattern in self.patterns.items()
         }
         return pd.DataFrame(columns, index=texts.index, dtype=bool)
@@ -195,6 +196,21 @@ class _Read:
 
 
 def _read(path: Path) -> _Read:
+    """Read and validate a taxonomy file (once per process while the file stays the same)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return _read_file(path)  # raises the clear error
+    return _read_cached(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=32)
+def _read_cached(path: Path, mtime_ns: int, size: int) -> _Read:
+    """:func:`_read_file`, cached by the file's modification time and size."""
+    return _read_file(path)
+
+
+def _read_file(path: Path) -> _Read:
     """Read and validate a taxonomy file."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError

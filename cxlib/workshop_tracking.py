@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxlib._stats import first_binomial_k, mann_whitney
 from cxlib.actions import Action
 from cxlib.errors import CxError
 from cxlib.goals import Goal, Projection, SmartItem, project, smart_check, usual_variation
@@ -60,14 +61,13 @@ def median_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[
     (low, high)
         NaN when n is too small for the confidence asked (n ≤ 5 at 95 %).
     """
-    from scipy.stats import binom
-
     data = np.sort(np.asarray([v for v in values if v is not None and math.isfinite(v)], float))
     n = len(data)
     if n == 0:
         return math.nan, math.nan
     alpha = 1 - confidence
-    j = int(binom.ppf(alpha / 2, n, 0.5))  # smallest j with P(B ≤ j) ≥ a/2, so P(B ≤ j−1) < a/2
+    # smallest j with P(B ≤ j) ≥ a/2, so P(B ≤ j−1) < a/2 (scipy's binom.ppf)
+    j = first_binomial_k(n, 0.5, lambda cdf: cdf >= alpha / 2)
     if j < 1:
         return math.nan, math.nan
     return float(data[j - 1]), float(data[n - j])
@@ -404,8 +404,6 @@ def _time_effect(
     settings: Settings,
     flags: tuple[str, ...],
 ) -> Effect:
-    from scipy.stats import mannwhitneyu
-
     start, done, end = days
     hours = ticket_hours(frame, kpi.id)
     local = frame.loc[hours.index, "created_at"].dt.tz_convert(settings.timezone)
@@ -415,7 +413,7 @@ def _time_effect(
     after = hours[(day >= stamp["d"]) & (day < stamp["e"])].to_numpy()
     if len(before) == 0 or len(after) == 0:
         return Effect(action, kpi, ("steps.effects.no_data_window", {}))
-    test = mannwhitneyu(after, before, alternative="two-sided", method="asymptotic")
+    statistic, p_value = mann_whitney(after, before)
     windows = []
     for values, (a, b) in ((before, (start, done)), (after, (done, end))):
         low, high = median_interval(values, settings.confidence)
@@ -430,7 +428,7 @@ def _time_effect(
         windows[0],
         windows[1],
         windows[1].value - windows[0].value,
-        float(test.statistic),
-        float(test.pvalue),
+        statistic,
+        p_value,
         flags,
     )

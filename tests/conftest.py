@@ -12,10 +12,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import altair as alt
 import pytest
 
+from cxlib.charts import CHECK_ENV
 from cxlib.demo import generate_demo
 from cxlib.exchange import seed_demo_workbook
+
+# every chart the suite renders — here, in papermill's kernels and in Voila's — is checked
+# against the Vega-Lite schema (pages skip that check for speed); importing cxlib.charts above
+# turned Altair's own checks off in this process, so they are turned on again
+os.environ[CHECK_ENV] = "1"
+alt.utils.schemapi.enable_debug_mode()
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import re
 
+import altair as alt
 import pandas as pd
+import pytest
 
 from cxlib import charts
+from cxlib.charts import CHECK_ENV, chart_spec
 from cxlib.i18n import Translator
 from cxlib.metrics import nps
 
@@ -84,3 +87,93 @@ def test_charts_read_the_page_language_in_numbers_months_and_messages() -> None:
     assert charts.vega_locale("en")["number"]["decimal"] == "."
     html = charts.chart_html(german)
     assert "Chart failed" not in html and "Chart library missing" not in html
+
+
+def test_specs_are_checked_against_the_schema_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    chart = alt.Chart(pd.DataFrame({"a": [1]})).mark_point().encode(x="a:Q")
+    chart.mark = alt.MarkDef(type="point")
+    chart.mark.size = "big"  # not a number: invalid Vega-Lite
+    monkeypatch.setenv(CHECK_ENV, "1")
+    with pytest.raises(alt.utils.schemapi.SchemaValidationError, match="size"):
+        chart_spec(chart)
+    monkeypatch.delenv(CHECK_ENV)
+    assert '"size":"big"' in chart_spec(chart)  # pages skip the check
+
+
+def _altair_records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    from altair.utils.core import sanitize_pandas_dataframe
+
+    return sanitize_pandas_dataframe(frame).to_dict(orient="records")
+
+
+def test_records_are_altairs_own_for_every_kind_of_column() -> None:
+    import numpy as np
+
+    stamps = pd.to_datetime(["2026-01-31 10:00", None, "2026-03-01 00:00"]).tz_localize("UTC")
+    frame = pd.DataFrame(
+        {
+            "float": [1.5, np.nan, np.inf],
+            "int": np.array([1, 2, 3], dtype="int64"),
+            "nullable": pd.array([1, None, 3], dtype="Int64"),
+            "flag": [True, False, True],
+            "maybe": pd.array([True, None, False], dtype="boolean"),
+            "text": pd.array(["a", None, "<b>"], dtype="str"),
+            "category": pd.Categorical(["x", None, "y"]),
+            "when": stamps,
+            "naive": stamps.tz_localize(None),
+            "objects": ["a", None, float("nan")],
+            "lists": [np.array([1, 2]), [3], None],
+        },
+        index=[5, 7, 9],
+    )
+    assert charts.records(frame) == _altair_records(frame)
+    assert charts.records(frame.iloc[:0]) == _altair_records(frame.iloc[:0]) == []
+
+
+def test_frames_altair_treats_specially_are_left_to_altair() -> None:
+    assert charts.records(pd.DataFrame({"wait": pd.to_timedelta([1], unit="h")})) is None
+    assert charts.records(pd.DataFrame({0: [1]})) is None
+    with pytest.raises(ValueError, match="timedelta"):
+        chart_spec(alt.Chart(pd.DataFrame({"wait": pd.to_timedelta([1], unit="h")})).mark_bar())
+
+
+def test_page_charts_are_the_same_with_altairs_own_data_transformer() -> None:
+    from cxlib.workshop_charts import kpi_tracking_chart
+
+    series = pd.DataFrame(
+        {
+            "start": pd.to_datetime(["2026-01-01", "2026-02-01"]).date,
+            "end": pd.to_datetime(["2026-02-01", "2026-03-01"]).date,
+            "period": ["2026-01", "2026-02"],
+            "value": [10.0, float("nan")],
+            "ci_low": [5.0, float("nan")],
+            "ci_high": [15.0, float("nan")],
+            "n": [40, 0],
+            "complete": [True, False],
+            "flags": ["", "small_n"],
+        }
+    )
+    import datetime as dt
+
+    tr = Translator("de")
+    built = [
+        kpi_tracking_chart(
+            series,
+            kpi_label="NPS",
+            unit="nps",
+            target=20.0,
+            deadline=dt.date(2026, 12, 31),
+            projection=(18.0, 9.0, 27.0),
+            markers=[],
+            tr=tr,
+        ),
+        charts.nps_trend_chart(
+            pd.DataFrame({"period": ["2026-01", "2026-02"], "value": [1.0, 2.5], "n": [40, 50],
+                          "ci_low": [-5.0, -4.0], "ci_high": [7.0, 9.0], "flags": ["", ""]}),
+            tr,
+        ),
+    ]  # fmt: skip
+    ours = [chart_spec(chart) for chart in built]
+    with alt.data_transformers.enable("default"):
+        theirs = [chart_spec(chart) for chart in built]
+    assert ours == theirs

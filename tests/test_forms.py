@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from cxlib import forms
+from cxlib import forms, forms_pages
 from cxlib.exchange import init_workspace
-from cxlib.forms import FormPage
 from cxlib.forms_entry import EntryForm
 from cxlib.forms_fields import FormContext, kpi_name
+from cxlib.forms_pages import FormPage
 from cxlib.i18n import Translator
 from cxlib.workbook import Workbook
 from cxlib.workspace import load_workspace
@@ -38,7 +38,7 @@ def open_page(workspace: Path) -> Iterator[Opener]:
     opened: list[Workbook] = []
 
     def open_(
-        build: Callable[[FormContext], FormPage] = forms.goals_page,
+        build: Callable[[FormContext], FormPage] = forms_pages.goals_page,
         *,
         who: str = "Ann",
         language: str = "en",
@@ -320,18 +320,18 @@ def fill_action(form: EntryForm, **changes: Any) -> None:
 
 
 TEXT_FIELDS = [
-    (forms.goals_page, "goal", "title"),
-    (forms.goals_page, "goal", "description"),
-    (forms.journey_page, "journey", "name"),
-    (forms.journey_page, "journey", "persona"),
-    (forms.journey_page, "journey", "scenario"),
-    (forms.journey_page, "stage", "name"),
-    (forms.journey_page, "stage", "customer_goal"),
-    (forms.journey_page, "touchpoint", "name"),
-    (forms.journey_page, "touchpoint", "pain_points"),
-    (forms.journey_page, "touchpoint", "opportunities"),
-    (forms.actions_page, "action", "title"),
-    (forms.actions_page, "action", "expected_effect"),
+    (forms_pages.goals_page, "goal", "title"),
+    (forms_pages.goals_page, "goal", "description"),
+    (forms_pages.journey_page, "journey", "name"),
+    (forms_pages.journey_page, "journey", "persona"),
+    (forms_pages.journey_page, "journey", "scenario"),
+    (forms_pages.journey_page, "stage", "name"),
+    (forms_pages.journey_page, "stage", "customer_goal"),
+    (forms_pages.journey_page, "touchpoint", "name"),
+    (forms_pages.journey_page, "touchpoint", "pain_points"),
+    (forms_pages.journey_page, "touchpoint", "opportunities"),
+    (forms_pages.actions_page, "action", "title"),
+    (forms_pages.actions_page, "action", "expected_effect"),
 ]
 
 
@@ -373,7 +373,7 @@ def test_markup_in_any_text_field_is_refused_and_shown_escaped(
 
 
 def test_a_forged_emotion_is_a_message_not_a_stored_value(open_page: Opener) -> None:
-    page = open_page(forms.journey_page)
+    page = open_page(forms_pages.journey_page)
     touchpoints = pick_stage(page)
     count = len(page.ctx.workbook.touchpoints())
     fill_touchpoint(touchpoints)
@@ -386,7 +386,7 @@ def test_a_forged_emotion_is_a_message_not_a_stored_value(open_page: Opener) -> 
 
 
 def test_a_10000_character_touchpoint_name_is_refused(open_page: Opener) -> None:
-    page = open_page(forms.journey_page)
+    page = open_page(forms_pages.journey_page)
     touchpoints = pick_stage(page)
     count = len(page.ctx.workbook.touchpoints())
     fill_touchpoint(touchpoints, name="n" * 10_000)
@@ -399,7 +399,7 @@ def test_a_10000_character_touchpoint_name_is_refused(open_page: Opener) -> None
 
 
 def test_journey_stage_and_touchpoint_through_the_forms(open_page: Opener) -> None:
-    page = open_page(forms.journey_page)
+    page = open_page(forms_pages.journey_page)
     journeys, stages, touchpoints = journey_forms(page)
     assert journeys.listing.value == journeys.entries[0].item.id  # the template's journey
     assert len(stages.listing.options) == 6
@@ -437,7 +437,7 @@ def test_journey_stage_and_touchpoint_through_the_forms(open_page: Opener) -> No
 def test_switching_entries_with_unsaved_input_is_refused_until_discarded(
     open_page: Opener,
 ) -> None:
-    page = open_page(forms.journey_page)
+    page = open_page(forms_pages.journey_page)
     journeys, stages, _touchpoints = journey_forms(page)
     first, second = stages.entries[0].item, stages.entries[1].item
     stages.listing.value = first.id
@@ -461,7 +461,7 @@ def test_an_action_linked_to_a_goal_and_a_touchpoint(open_page: Opener) -> None:
     goals_page = open_page()
     fill_goal(goals_page.forms["goal"])
     goals_page.forms["goal"].save_button.click()
-    page = open_page(forms.actions_page)
+    page = open_page(forms_pages.actions_page)
     form = page.forms["action"]
     goal_id = form.fields["goal_id"].widget.options[1][1]
     touchpoint_id = form.fields["touchpoint_id"].widget.options[1][1]
@@ -476,7 +476,10 @@ def test_an_action_linked_to_a_goal_and_a_touchpoint(open_page: Opener) -> None:
 
 
 def test_reload_shows_what_others_saved(open_page: Opener) -> None:
-    mine, theirs = open_page(forms.actions_page), open_page(forms.actions_page, who="Bo")
+    mine, theirs = (
+        open_page(forms_pages.actions_page),
+        open_page(forms_pages.actions_page, who="Bo"),
+    )
     fill_action(theirs.forms["action"])
     theirs.forms["action"].save_button.click()
     assert mine.forms["action"].listing.options == ()
@@ -623,12 +626,12 @@ def test_a_draft_of_an_old_version_restores_into_a_conflict(open_page: Opener) -
 
 
 def test_a_touchpoint_draft_comes_back_on_its_stage(open_page: Opener) -> None:
-    first = open_page(forms.journey_page)
+    first = open_page(forms_pages.journey_page)
     stages = first.forms["stage"]
     stage = stages.entries[2].item
     stages.listing.value = stage.id
     first.forms["touchpoint"].fields["name"].widget.value = "Half a touchpoint"
-    again = open_page(forms.journey_page)
+    again = open_page(forms_pages.journey_page)
     touchpoints = again.forms["touchpoint"]
     restore, _discard = touchpoints.panel.children[0].children
     restore.click()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from cxlib import sources
 from cxlib.errors import DataError
 from cxlib.i18n import Translator
 from cxlib.quality import Problem, report_row
@@ -238,3 +240,45 @@ def test_detected_or_configured_encoding_and_repeated_ids(tmp_path: Path, encodi
     assert table.frame["region"].tolist() == ["Süd", "Süd"]
     assert table.reports[0].encoding == "cp1252"
     assert english(table.reports[0].warnings) == {"response_id appears more than once": (2, [2, 3])}
+
+
+def _settled(path: Path) -> None:
+    """Date a file back a minute, as a file not just written."""
+    stamp = path.stat().st_mtime - 60
+    os.utime(path, (stamp, stamp))
+
+
+def test_an_unchanged_file_is_loaded_once_per_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = ["Id,When,Score,Region,Delivery"] + [
+        f"r{i},2026-03-02,{i % 11},North,3" for i in range(9)
+    ]
+    folder = workspace(tmp_path, "\n".join(rows) + "\n")
+    data = folder / "data" / "r.csv"
+    _settled(data)
+    loads = []
+    real = sources._load_file
+    monkeypatch.setattr(sources, "_load_file", lambda *a: loads.append(a) or real(*a))
+    first = load_table(load_workspace(folder), "responses")
+    first.frame["nps"] = 0  # a page changing its frame does not change what is kept
+    first.reports[0].rows_kept = -1
+    second = load_table(load_workspace(folder), "responses")
+    assert len(loads) == 1
+    assert second.frame["nps"].tolist() == [i % 11 for i in range(9)]
+    assert second.reports[0].rows_kept == 9
+    data.write_text("\n".join(rows[:5]) + "\n", encoding="utf-8")  # changed: loaded again
+    assert len(load_table(load_workspace(folder), "responses").frame) == 4
+    assert len(loads) == 2
+
+
+def test_a_file_just_written_is_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # written within the file system's timestamp granularity, a rewrite of the same size could
+    # keep the modification time: such a file is read every time
+    folder = workspace(tmp_path, "Id,When,Score,Region,Delivery\nr1,2026-03-02,9,North,3\n")
+    loads = []
+    real = sources._load_file
+    monkeypatch.setattr(sources, "_load_file", lambda *a: loads.append(a) or real(*a))
+    load_table(load_workspace(folder), "responses")
+    load_table(load_workspace(folder), "responses")
+    assert len(loads) == 2

@@ -1,0 +1,144 @@
+"""A report worker's kept kernel: reused, yet each notebook starts with a clean namespace."""
+
+from __future__ import annotations
+
+import os
+import signal
+import tempfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cxlib import report_run
+from cxlib.params import REPORT_ENV
+from cxlib.report_kernel import KeptKernel
+from cxlib.report_run import KERNEL_NAME, ReportError, execute
+
+PARAMETERS = {"workspace": "", "period": "", "segment": "", "language": "en", "mode": "report"}
+
+
+def notebook(folder: Path, name: str, *cells: str) -> Path:
+    """A notebook with a ``parameters`` cell and ``cells``."""
+    nb = nbformat.v4.new_notebook()
+    parameters = nbformat.v4.new_code_cell("workspace = ''")
+    parameters.metadata["tags"] = ["parameters"]
+    nb.cells = [parameters, *(nbformat.v4.new_code_cell(c) for c in cells)]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path = folder / f"{name}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def printed(executed: object) -> list[str]:
+    """The text each code cell printed (one line per cell that printed)."""
+    lines = []
+    for cell in executed.cells:  # type: ignore[attr-defined]
+        for output in cell.get("outputs", []):
+            if output.get("name") == "stdout":
+                lines.append(output["text"].strip())
+    return lines
+
+
+@pytest.fixture
+def kept() -> KeptKernel:
+    kernel = KeptKernel(KERNEL_NAME, report_run._KERNEL_ARGUMENTS)
+    yield kernel
+    kernel.discard()
+
+
+def test_notebooks_share_the_kernel_but_not_their_variables(
+    tmp_path: Path, kept: KeptKernel
+) -> None:
+    first_dir, second_dir = tmp_path / "one", tmp_path / "two"
+    first_dir.mkdir()
+    second_dir.mkdir()
+    first = notebook(tmp_path, "first", "import os\nsecret = 42\nprint(os.getpid(), os.getcwd())")
+    report = f"REPORT = {REPORT_ENV!r}"
+    second = notebook(
+        tmp_path,
+        "second",
+        report,
+        "import os\nprint(os.getpid(), os.getcwd(), 'secret' in dir(), os.environ[REPORT])",
+    )
+    pid, cwd = printed(execute("first", PARAMETERS, cwd=first_dir, source=first, kernel=kept))[
+        0
+    ].split()
+    assert int(pid) != os.getpid() and cwd == str(first_dir)
+    again = printed(execute("second", PARAMETERS, cwd=second_dir, source=second, kernel=kept))[0]
+    assert again.split() == [pid, str(second_dir), "False", "1"]  # same process, clean, report env
+
+
+def test_a_kernel_that_died_is_replaced(tmp_path: Path, kept: KeptKernel) -> None:
+    source = notebook(tmp_path, "pid", "import os\nprint(os.getpid())")
+    pid = int(printed(execute("pid", PARAMETERS, cwd=tmp_path, source=source, kernel=kept))[0])
+    os.kill(pid, signal.SIGKILL)
+    again = int(printed(execute("pid", PARAMETERS, cwd=tmp_path, source=source, kernel=kept))[0])
+    assert again != pid
+
+
+def test_a_kernel_stopped_by_the_timeout_is_replaced(
+    tmp_path: Path, kept: KeptKernel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(report_run, "CELL_TIMEOUT", 3)
+    slow = notebook(tmp_path, "slow", "import os, time\nprint(os.getpid())\ntime.sleep(60)")
+    with pytest.raises(ReportError, match="took longer than 3 s"):
+        execute("slow", PARAMETERS, cwd=tmp_path, source=slow, kernel=kept)
+    source = notebook(tmp_path, "pid", "import os\nprint(os.getpid(), 1 + 1)")
+    _, two = printed(execute("pid", PARAMETERS, cwd=tmp_path, source=source, kernel=kept))[
+        0
+    ].split()
+    assert two == "2"  # a fresh kernel answered at once, not one still sleeping
+
+
+def test_a_failing_notebook_leaves_the_kernel_usable(tmp_path: Path, kept: KeptKernel) -> None:
+    broken = notebook(tmp_path, "broken", "raise RuntimeError('boom')")
+    with pytest.raises(ReportError, match="RuntimeError: boom"):
+        execute("broken", PARAMETERS, cwd=tmp_path, source=broken, kernel=kept)
+    fine = notebook(tmp_path, "fine", "print('ok')")
+    assert printed(execute("fine", PARAMETERS, cwd=tmp_path, source=fine, kernel=kept)) == ["ok"]
+
+
+def _kernels() -> set[int]:
+    """Process ids of the Python kernels descending from this process."""
+    parents: dict[int, int] = {}
+    kernels = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(fields[1])
+            if b"ipykernel" in command:
+                kernels.add(int(entry.name))
+    found, frontier = set(), {os.getpid()}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found & kernels
+
+
+def test_workers_shut_their_kernels_down_when_the_run_ends(tmp_path: Path) -> None:
+    from cxlib.report_index import now_in
+    from cxlib.report_page import TitlePage
+
+    source = notebook(tmp_path, "pid", "import os\nprint(os.getpid())")
+    page = TitlePage("t", "", "", "en", now_in("UTC"))
+    jobs = [
+        report_run.Job(f"n{i}", PARAMETERS, tmp_path, tmp_path / f"n{i}.html", page, source=source)
+        for i in range(4)
+    ]
+    # a kernel manager without a connection file name writes it with tempfile.mkstemp(".json")
+    runtime = Path(tempfile.gettempdir())
+    before, files = _kernels(), set(runtime.glob("tmp*.json"))
+    outcomes = report_run.run_jobs(jobs, workers=2)
+    assert all(o.ok for o in outcomes), [o.error for o in outcomes]
+    assert _kernels() - before == set()
+    # shut down by their workers, not left to notice their parent is gone: no connection files
+    assert set(runtime.glob("tmp*.json")) - files == set()
