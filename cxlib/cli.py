@@ -81,6 +81,29 @@ def _parser() -> argparse.ArgumentParser:
         "with --by the root of those folders)",
     )
 
+    poster = commands.add_parser(
+        "poster", help="print a journey map as an A3 poster (PDF or SVG) for the workshop wall"
+    )
+    poster.add_argument("workspace", metavar="WS", help="workspace folder")
+    poster.add_argument(
+        "--journey",
+        default="",
+        metavar="ID",
+        help="the journey's id (needed when there are several)",
+    )
+    poster.add_argument(
+        "--period", default="", metavar="P", help="measurements over P (default: all)"
+    )
+    poster.add_argument("--segment", default="", metavar="D=V", help="e.g. region=Hamburg")
+    poster.add_argument("--lang", default="", choices=["en", "de", "da"], help="poster language")
+    poster.add_argument("--format", default="pdf", choices=["pdf", "svg"], help="default: pdf")
+    poster.add_argument(
+        "--out",
+        default=None,
+        metavar="FILE",
+        help="file to write (default: WS/reports/<period>/<segment>/<lang>/poster-<journey>.pdf)",
+    )
+
     check = commands.add_parser("check", help="load every source and print its data quality")
     check.add_argument("workspace", metavar="WS", help="workspace folder")
     check.add_argument("--format", default="table", choices=["table", "json"], dest="output")
@@ -177,6 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _metrics(args)
         if args.command == "drivers":
             return _drivers(args)
+        if args.command == "poster":
+            return _poster(args)
         if args.command in ("init", "export", "import"):
             return _workbook_command(args)
         return _serve(args)
@@ -418,6 +443,22 @@ def _workbook_command(args: argparse.Namespace) -> int:
     added = ", ".join(_count(n, kind) for kind, n in result.added.items() if n) or "nothing"
     updated = ", ".join(_count(n, kind) for kind, n in result.updated.items() if n) or "nothing"
     print(f"Imported: added {added}; updated {updated}; {result.unchanged} unchanged.")
+    return 0
+
+
+def _poster(args: argparse.Namespace) -> int:
+    from cxlib.journey_poster import export_poster
+
+    path = export_poster(
+        args.workspace,
+        journey=args.journey,
+        period=args.period,
+        segment=args.segment,
+        language=args.lang,
+        fmt=args.format,
+        out=args.out,
+    )
+    print(path.resolve())
     return 0
 
 

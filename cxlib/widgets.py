@@ -224,3 +224,39 @@ def _checked(value: object, options: Sequence[tuple[str, str]], name: str) -> st
     if not isinstance(value, str) or value not in allowed:
         raise ParameterError(f"{name} value {value!r} is not one of the offered options; ignored.")
     return value
+
+
+def poster_download(page: Page, journey_id: str, journey_name: str) -> w.HBox:
+    """A button that makes a journey's A3 poster (:mod:`cxlib.journey_poster`) and offers it
+    as a download link beside it; shown on the page and returned.
+
+    The PDF (about 0.1 MB) is made on request, not with the page: it takes a second or two.
+    """
+    import base64
+
+    from cxlib.journey_poster import build_poster
+
+    tr = page.tr
+    button = w.Button(description=tr("poster.button"), icon="download")
+    result = w.HTML()
+
+    def make(_: object) -> None:
+        button.disabled = True
+        try:
+            pdf = build_poster(page, journey_id).pdf()
+        except CxError as error:
+            result.value = views.notice(tr("poster.failed", problem=error.one_line()), warning=True)
+        else:
+            data = base64.b64encode(pdf).decode("ascii")
+            result.value = (
+                f'<a class="cx-download" download="{views.esc(f"poster-{journey_id}.pdf")}" '
+                f'href="data:application/pdf;base64,{data}">'
+                f"{views.esc(tr('poster.ready', journey=journey_name))}</a>"
+            )
+        finally:
+            button.disabled = False
+
+    button.on_click(make)
+    box = w.HBox([button, result])
+    display(box)
+    return box

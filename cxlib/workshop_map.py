@@ -58,13 +58,18 @@ def journey_map_section(page: Page, *, today: dt.date | None = None) -> None:
     measured_all = []
     for journey in content.journeys:
         rows = map_rows(content, journey.id)
-        measured = _measured(page, rows, data) if len(rows) else rows
+        measured = measured_rows(page, rows, data) if len(rows) else rows
         page.show(journey_html(page, journey, measured, data))
+        if page.interactive and not measured.empty:  # no widgets in reports
+            from cxlib.widgets import poster_download
+
+            poster_download(page, journey.id, journey.name)
         measured_all.append(measured)
     page.show(department_html(page, content, pd.concat(measured_all, ignore_index=True)))
 
 
-def _measured(page: Page, rows: pd.DataFrame, data: Data) -> pd.DataFrame:
+def measured_rows(page: Page, rows: pd.DataFrame, data: Data) -> pd.DataFrame:
+    """A journey's map rows with what the page's data measures for each touchpoint."""
     source = page.workspace.sources.get("responses", ())
     scale = source[0].rating_scale if source else (1, 5)
     return measure_touchpoints(
@@ -256,7 +261,7 @@ def measured_pain_points(page: Page, content: Content, data: Data) -> pd.DataFra
     for journey in content.journeys:
         rows = map_rows(content, journey.id)
         if len(rows):
-            frames.append(_measured(page, rows, data))
+            frames.append(measured_rows(page, rows, data))
     if not frames:
         return pd.DataFrame(columns=["rank", "pain_point", "touchpoint", "owner", "state"])
     every = pd.concat(frames, ignore_index=True)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import sync_playwright
 
@@ -83,10 +85,23 @@ def main(workspace: str) -> None:
                 filters.nth(2).select_option(label="Region: Hamburg")
                 page.wait_for_timeout(3000)
                 page.screenshot(path=DOCS / shot, full_page=True)
+            poster_screenshot(browser, workspace)
             browser.close()
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def poster_screenshot(browser: Any, workspace: str) -> None:
+    """The demo's journey map as its A3 poster (the SVG, as Chromium draws it)."""
+    from cxlib.journey_poster import export_poster
+
+    with tempfile.TemporaryDirectory() as folder:
+        svg = export_poster(workspace, fmt="svg", out=Path(folder) / "poster.svg")
+        page = browser.new_page(viewport={"width": 1587, "height": 1123}, device_scale_factor=0.8)
+        page.goto(svg.as_uri())
+        page.screenshot(path=DOCS / "poster-journey.png")
+        page.close()
 
 
 if __name__ == "__main__":
