@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import logging
 import multiprocessing.util
+import queue
+import time
 from pathlib import Path
 from typing import Any
 
@@ -74,21 +76,27 @@ class KeptKernel:
         try:
             if not run_sync(manager.is_alive)():
                 return False
+            # only the shell channel: its reply says the kernel is alive and the code ran (the
+            # usual wait_for_ready would also wait 0.2 s for the output channel to fall quiet)
             client = manager.blocking_client()
-            client.start_channels()
+            client.start_channels(iopub=False, stdin=False, hb=False, control=False)
             try:
-                client.wait_for_ready(timeout=_READY_TIMEOUT)
-                reply = client.execute_interactive(
-                    _RESET_CODE.format(cwd=str(cwd)),
-                    store_history=False,
-                    timeout=_READY_TIMEOUT,
-                    output_hook=lambda message: None,
-                )
+                sent = client.execute(_RESET_CODE.format(cwd=str(cwd)), silent=True)
+                deadline = time.monotonic() + _READY_TIMEOUT
+                while time.monotonic() < deadline:
+                    try:
+                        reply = client.get_shell_msg(timeout=0.5)
+                    except queue.Empty:
+                        if not run_sync(manager.is_alive)():
+                            return False  # died meanwhile
+                        continue
+                    if reply["parent_header"].get("msg_id") == sent:
+                        return bool(reply["content"]["status"] == "ok")
+                return False
             finally:
                 client.stop_channels()
         except (RuntimeError, TimeoutError):
             return False
-        return bool(reply["content"]["status"] == "ok")
 
 
 def _shutdown(manager: Any) -> None:
