@@ -3,8 +3,9 @@
 1. Speed. The full demo report set (the five notebooks, HTML with title page and contents) is
    built with :func:`cxlib.report_run.run_jobs`, and so is the floor: as many one-cell notebooks
    (a ``parameters`` cell only) run the same way — same kernel and kernel arguments, same
-   timeout, same worker pool, same export step. They alternate, ``--repeat`` times each, in the
-   same run; the table shows best and median seconds and the ratio report / floor (target ≤ 1.5).
+   timeout, same worker pool with its kept kernels, same export step. They alternate,
+   ``--repeat`` times each, in the same run; the table shows best and median seconds and the
+   ratio report / floor (target ≤ 1.5).
 2. Size. The demo's responses are resampled to 10 thousand and to ``--big`` rows (other tables
    kept), every report is built for both, and the table shows each page's size and its growth
    (targets: < 3 MB, growth < 10 %).

@@ -37,9 +37,8 @@ del _cx_os
 class KeptKernel:
     """The kernel a worker process keeps between its jobs (one per process)."""
 
-    def __init__(self, kernel_name: str, extra_arguments: list[str]) -> None:
+    def __init__(self, kernel_name: str) -> None:
         self.kernel_name = kernel_name
-        self.extra_arguments = list(extra_arguments)
         self._manager: Any = None
         self._finalizer: multiprocessing.util.Finalize | None = None
 
@@ -47,8 +46,8 @@ class KeptKernel:
         """A kernel manager for the next notebook: the kept kernel, reset, in ``cwd``.
 
         Without a kept kernel (first job, or the last one was discarded) the manager has no
-        kernel yet, and nbclient starts one with the usual arguments, in ``cwd`` (papermill
-        runs the engine there).
+        kernel yet, and nbclient starts one with papermill's kernel arguments, in ``cwd``
+        (papermill runs the engine there).
         """
         from jupyter_client.manager import AsyncKernelManager
 

@@ -1,10 +1,11 @@
 """Run report jobs — one notebook for one set of parameters — in parallel worker processes.
 
-A job runs its notebook with papermill in its own ``python3`` kernel (under an execution
-timeout), exports it to HTML with the template in ``templates/report/`` and, when asked, prints
-the page to PDF. Jobs run in a pool of spawned processes, as many as there are cores (fewer when
-free memory is short); a failed job is returned with its one-line error, it never stops the
-others.
+A job runs its notebook with papermill in a ``python3`` kernel (under an execution timeout),
+exports it to HTML with the template in ``templates/report/`` and, when asked, prints the page
+to PDF. Jobs run in a pool of spawned processes, as many as there are cores (fewer when free
+memory is short), the longest first; each worker keeps one kernel for its jobs, cleared between
+notebooks (:mod:`cxlib.report_kernel`). A failed job is returned with its one-line error, it
+never stops the others.
 """
 
 from __future__ import annotations
@@ -223,7 +224,7 @@ def _start_worker() -> None:
     keep one kernel for all its jobs (:mod:`cxlib.report_kernel`)."""
     global _worker_kernel
     sys.modules.setdefault(_SLOW_OPTIONAL_MODULE, None)  # type: ignore[arg-type]
-    _worker_kernel = KeptKernel(KERNEL_NAME, _KERNEL_ARGUMENTS)
+    _worker_kernel = KeptKernel(KERNEL_NAME)
 
 
 def available_cores() -> int:

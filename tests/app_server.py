@@ -16,6 +16,24 @@ from pathlib import Path
 
 import pytest
 
+#: Logs of the servers running now: a failing test shows their ends (see conftest.py).
+ACTIVE_LOGS: list[Path] = []
+_TAIL_LINES = 80
+
+
+def log_tails() -> list[tuple[str, str]]:
+    """(title, last lines) of each running server's log, for a failing test's report."""
+    tails = []
+    for path in ACTIVE_LOGS:
+        try:
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        tails.append(
+            (f"server log {path.name} (last {_TAIL_LINES} lines)", "\n".join(lines[-_TAIL_LINES:]))
+        )
+    return tails
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on now."""
@@ -53,9 +71,11 @@ def running(
             list(argv), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         ) as process,
     ):
+        ACTIVE_LOGS.append(log_path)
         try:
             wait_until_up(ready_url, process)
             yield
         finally:
+            ACTIVE_LOGS.remove(log_path)
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)

@@ -230,3 +230,16 @@ def postgres_url() -> Iterator[str]:
 
     with running_postgres() as url:
         yield url
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failing test's report ends with the logs of the app servers running at the time
+    (a page that never loaded is explained there: a kernel that died, a refused request…)."""
+    from app_server import log_tails
+
+    report = yield
+    if report.failed:
+        for title, tail in log_tails():
+            report.sections.append((title, tail))
+    return report

@@ -46,7 +46,7 @@ def printed(executed: object) -> list[str]:
 
 @pytest.fixture
 def kept() -> KeptKernel:
-    kernel = KeptKernel(KERNEL_NAME, report_run._KERNEL_ARGUMENTS)
+    kernel = KeptKernel(KERNEL_NAME)
     yield kernel
     kernel.discard()
 
