@@ -167,7 +167,8 @@ def mann_whitney(x: object, y: object) -> tuple[float, float]:
     Returns
     -------
     (U₁, p)
-        U₁ of ``x``, and the p-value (NaN when either sample is empty or all values are tied).
+        U₁ of ``x``, and the p-value: NaN when either sample is empty; 1 when every value is
+        tied (no difference at all, as scipy gives).
     """
     first, second = _arr(x), _arr(y)
     n1, n2 = len(first), len(second)
@@ -181,8 +182,8 @@ def mann_whitney(x: object, y: object) -> tuple[float, float]:
     u1 = float(average_rank[inverse[:n1]].sum()) - n1 * (n1 + 1) / 2
     ties = float(np.sum(counts.astype(np.float64) ** 3 - counts))
     variance = n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1))) if n > 1 else 0.0
-    if variance <= 0:
-        return u1, math.nan
+    if variance <= 0:  # every value the same
+        return u1, 1.0
     u = max(u1, n1 * n2 - u1)
     z = (u - n1 * n2 / 2 - 0.5) / math.sqrt(variance)
     return u1, min(1.0, math.erfc(z / math.sqrt(2)))

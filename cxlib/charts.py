@@ -67,14 +67,14 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]] | None:
     Same values: datetimes as ``isoformat()`` ("" for NaT), missing values, NaN and ±inf as
     None, numpy numbers and booleans as Python ones. Altair converts column by column through
     pandas (4–5 ms per frame, and a layered chart has a frame per layer: 0.1–0.25 s per page);
-    this converts each column once with ``tolist()`` (≈ 0.3 ms). Frames Altair would refuse or
-    treat specially (non-string or hierarchical labels, timedeltas, other dtypes) are left to
-    Altair (None).
+    this converts each column once with ``tolist()`` (≈ 0.3 ms). Frames with a column of Python
+    objects, labels that are not unique strings, hierarchical labels, timedeltas or other dtypes
+    are left to Altair (None).
     """
     if isinstance(frame.index, pd.MultiIndex) or isinstance(frame.columns, pd.MultiIndex):
         return None
     names = list(frame.columns)
-    if not all(isinstance(name, str) for name in names):
+    if not all(isinstance(name, str) for name in names) or len(set(names)) < len(names):
         return None
     columns = []
     for name in names:
@@ -101,11 +101,6 @@ def _column_values(column: pd.Series) -> list[Any] | None:
         return column.tolist()
     if kind.startswith(("datetime", "timestamp")):
         return ["" if v is pd.NaT else v.isoformat() for v in column.tolist()]
-    if kind == "object":
-        values = column.tolist()
-        return [
-            v.tolist() if isinstance(v, np.ndarray) else None if _is_null(v) else v for v in values
-        ]
     if isinstance(dtype, np.dtype) and dtype.kind in "iu":  # not "m": timedeltas are refused
         return column.tolist()
     if isinstance(dtype, np.dtype) and dtype.kind == "f":
@@ -113,24 +108,16 @@ def _column_values(column: pd.Series) -> list[Any] | None:
     return None
 
 
-def _is_null(value: Any) -> bool:
-    """``pd.isna`` of one value (arrays and lists are not null)."""
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def _data_transformer(data: Any, max_rows: int = 5000) -> Any:
     """Altair's default transformer (row limit, then values), with :func:`records` for frames."""
     from altair.utils.data import limit_rows, to_values
 
-    data = limit_rows(data, max_rows=max_rows)
     if isinstance(data, pd.DataFrame):
+        limit_rows(data, max_rows=max_rows)  # raises beyond the limit (returns a narwhals frame)
         rows = records(data)
         if rows is not None:
             return {"values": rows}
-    return to_values(data)
+    return to_values(limit_rows(data, max_rows=max_rows))
 
 
 alt.data_transformers.register(_DATA, _data_transformer)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import html
 import re
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,9 @@ FORMATS = ("pdf", "svg")
 _HEAD_PT, _FOOT_PT = 72.0, 24.0
 #: Characters of a persona or scenario line (11 pt on the page's 1134 pt width).
 _LINE_CHARS = 190
+_TITLE_CHARS = 90
+#: Characters XML 1.0 cannot hold (a workspace name or a segment value could carry them).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _SIZE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"')
 
 
@@ -90,15 +95,15 @@ class Poster:
             f'viewBox="0 0 {width_pt:.2f} {height_pt:.2f}">'
             f'<rect width="{width_pt:.2f}" height="{height_pt:.2f}" fill="white"/>'
             f'<text x="{margin:.2f}" y="{margin + 24:.2f}" {font} font-size="22" '
-            f'font-weight="bold" fill="#1f4e79">{html.escape(self.title)}</text>'
+            f'font-weight="bold" fill="#1f4e79">{_text(self.title)}</text>'
             + "".join(
                 f'<text x="{margin:.2f}" y="{margin + 42 + 15 * i:.2f}" {font} font-size="11" '
-                f'fill="#495057">{html.escape(fact)}</text>'
+                f'fill="#495057">{_text(fact)}</text>'
                 for i, fact in enumerate(self.facts[:2])
             )
             + f"{inner}"
             f'<text x="{margin:.2f}" y="{height_pt - margin:.2f}" {font} font-size="9" '
-            f'fill="#6c757d">{html.escape(self.footer)}</text>'
+            f'fill="#6c757d">{_text(self.footer)}</text>'
             "</svg>\n"
         )
 
@@ -106,8 +111,15 @@ class Poster:
         """The A3 page as PDF (vl-convert's SVG to PDF; text stays text)."""
         import vl_convert
 
-        data: bytes = vl_convert.svg_to_pdf(self.svg(unit="pt"))
+        svg = self.svg(unit="pt")
+        with _drawing():
+            data: bytes = vl_convert.svg_to_pdf(svg)
         return data
+
+
+def _text(text: str) -> str:
+    """Text for the page's SVG: characters XML cannot hold removed, markup escaped."""
+    return html.escape(_NOT_XML.sub("", text))
 
 
 def _without_declaration(svg: str) -> str:
@@ -158,7 +170,8 @@ def build_poster(page: Page, journey_id: str = "") -> Poster:
     data = load_data(page, period=page.params.period)
     measured = measured_rows(page, rows, data)
     spec = poster_charts(measured, tr).to_dict(validate=False)
-    charts_svg: str = vl_convert.vegalite_to_svg(spec)
+    with _drawing():
+        charts_svg: str = vl_convert.vegalite_to_svg(spec)
     facts = [
         f"{tr('workshop.field.persona')}: {journey.persona}" if journey.persona else "",
         f"{tr('workshop.field.scenario')}: {journey.scenario}" if journey.scenario else "",
@@ -176,7 +189,20 @@ def build_poster(page: Page, journey_id: str = "") -> Poster:
         )
         if part
     )
-    return Poster(journey, journey.name, tuple(facts), footer, charts_svg)
+    title = textwrap.shorten(journey.name, _TITLE_CHARS, placeholder=" …")
+    return Poster(journey, title, tuple(facts), footer, charts_svg)
+
+
+@contextmanager
+def _drawing() -> Iterator[None]:
+    """vl-convert's errors (it raises plain exceptions, even for odd text) as one clear line."""
+    try:
+        yield
+    except Exception as error:
+        raise CxError(
+            f"the poster could not be drawn: {type(error).__name__}: {error}.",
+            hint="Please report this with the line above.",
+        ) from None
 
 
 def _today(page: Page) -> Any:

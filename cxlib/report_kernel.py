@@ -3,7 +3,8 @@
 Starting a kernel and importing pandas, Altair and cxlib into it costs about 1.5 s of CPU; a
 report set runs five notebooks per set. A worker (:mod:`cxlib.report_run`) therefore keeps
 its kernel between jobs: before each notebook the kernel's namespace is cleared
-(``%reset -f``) and its working folder set, so a notebook sees only
+(``%reset -f``), its cell count restarted (errors name the notebook's own cell), the last
+error's traceback let go, and its working folder set, so a notebook sees only
 its own variables, as in a fresh kernel (what they referred to is freed as usual; a full
 garbage collection each time would cost 0.08 s). Imported modules stay, and with them what
 :mod:`cxlib.sources` keeps of files loaded before (checked against each file's size and
@@ -15,6 +16,7 @@ own, given the kept kernel manager and closing its client's channels afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing.util
 import queue
@@ -28,9 +30,11 @@ ENGINE = "cx-kept-kernel"
 _READY_TIMEOUT = 60
 _RESET_CODE = """\
 get_ipython().run_line_magic("reset", "-f")
-import os as _cx_os
+get_ipython().execution_count = 1
+import os as _cx_os, sys as _cx_sys
+_cx_sys.last_type = _cx_sys.last_value = _cx_sys.last_traceback = None
 _cx_os.chdir({cwd!r})
-del _cx_os
+del _cx_os, _cx_sys
 """
 
 
@@ -94,19 +98,18 @@ class KeptKernel:
                 return False
             finally:
                 client.stop_channels()
-        except (RuntimeError, TimeoutError):
+        except Exception:  # any failure to reset means: start a new kernel
             return False
 
 
 def _shutdown(manager: Any) -> None:
     from jupyter_client.utils import run_sync
 
-    try:
+    # best effort: the kernel may be gone already, its connection file removed
+    with contextlib.suppress(Exception):
         if manager.has_kernel:
             run_sync(manager.shutdown_kernel)(now=True)
-    except (RuntimeError, OSError):
-        pass  # already gone
-    finally:
+    with contextlib.suppress(Exception):
         run_sync(manager.cleanup_resources)()
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -57,9 +58,7 @@ _IDS = {
 }
 _TEXT = pd.StringDtype("pyarrow")
 #: Files loaded in this process, newest last (see :func:`load_file`), and how many are kept.
-_LOADED: OrderedDict[tuple[str, str, int, int, str], tuple[pd.DataFrame, QualityReport]] = (
-    OrderedDict()
-)
+_LOADED: OrderedDict[tuple[Any, ...], tuple[pd.DataFrame, QualityReport]] = OrderedDict()
 _KEEP_LOADED = 8
 _SETTLED_NS = 2_000_000_000
 
@@ -141,18 +140,22 @@ def load_file(source: Source, path: Path, timezone: str) -> tuple[pd.DataFrame, 
     return frame.copy(deep=False), copy.deepcopy(report)
 
 
-def _load_key(source: Source, path: Path, timezone: str) -> tuple[str, str, int, int, str] | None:
-    """What identifies a load of ``path``: the source's settings, the file's path, size and
-    modification time (ns), the time zone. None — do not keep — when the file cannot be looked
-    at, or changed in the last :data:`_SETTLED_NS`: file systems stamp times with a coarse
-    clock (a few ms), so a file rewritten that soon could keep its size and time."""
+def _load_key(source: Source, path: Path, timezone: str) -> tuple[Any, ...] | None:
+    """What identifies a load of ``path``: the source's settings, the file's path, device,
+    inode, size, modification and change times (ns), the time zone. None — do not keep — when
+    the file cannot be looked at, or changed in the last :data:`_SETTLED_NS`: file systems
+    stamp times with a coarse clock (a few ms), so a file rewritten that soon could keep its
+    size and times."""
     try:
         stat = path.stat()
     except OSError:
         return None  # reading it names the problem
-    if time.time_ns() - stat.st_mtime_ns < _SETTLED_NS:
+    if time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) < _SETTLED_NS:
         return None
-    return repr(source), str(path.resolve()), stat.st_size, stat.st_mtime_ns, timezone
+    # the inode's change time too: a file put in place with an old modification time (cp -p,
+    # rsync -a, unpacking an archive) still has a new change time, and a new inode number
+    identity = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+    return repr(source), str(path.resolve()), identity, timezone
 
 
 @contextmanager

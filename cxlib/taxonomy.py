@@ -26,6 +26,7 @@ to add themes and terms to the built-in taxonomy instead of replacing it.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -201,12 +202,16 @@ def _read(path: Path) -> _Read:
         stat = path.stat()
     except OSError:
         return _read_file(path)  # raises the clear error
-    return _read_cached(path, stat.st_mtime_ns, stat.st_size)
+    if time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) < 2_000_000_000:
+        return _read_file(path)  # just written: its times may not tell the next change
+    identity = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+    return _read_cached(path.resolve(), identity)
 
 
 @lru_cache(maxsize=32)
-def _read_cached(path: Path, mtime_ns: int, size: int) -> _Read:
-    """:func:`_read_file`, cached by the file's modification time and size."""
+def _read_cached(path: Path, identity: tuple[int, ...]) -> _Read:
+    """:func:`_read_file`, cached by the file's identity (as :func:`cxlib.sources.load_file`
+    keeps data files: device, inode, size, modification and change times)."""
     return _read_file(path)
 
 

@@ -246,6 +246,9 @@ def poster_download(page: Page, journey_id: str, journey_name: str) -> w.HBox:
             pdf = build_poster(page, journey_id).pdf()
         except CxError as error:
             result.value = views.notice(tr("poster.failed", problem=error.one_line()), warning=True)
+        except Exception as error:  # a click must never fail silently
+            problem = f"{type(error).__name__}: {error}"
+            result.value = views.notice(tr("poster.failed", problem=problem), warning=True)
         else:
             data = base64.b64encode(pdf).decode("ascii")
             result.value = (

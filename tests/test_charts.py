@@ -121,8 +121,8 @@ def test_records_are_altairs_own_for_every_kind_of_column() -> None:
             "category": pd.Categorical(["x", None, "y"]),
             "when": stamps,
             "naive": stamps.tz_localize(None),
-            "objects": ["a", None, float("nan")],
-            "lists": [np.array([1, 2]), [3], None],
+            "decimal": pd.Categorical([1, 2, None]),
+            "single": np.array([1.5, 2.5, -np.inf], dtype="float32"),
         },
         index=[5, 7, 9],
     )
@@ -131,8 +131,25 @@ def test_records_are_altairs_own_for_every_kind_of_column() -> None:
 
 
 def test_frames_altair_treats_specially_are_left_to_altair() -> None:
+    import numpy as np
+
     assert charts.records(pd.DataFrame({"wait": pd.to_timedelta([1], unit="h")})) is None
     assert charts.records(pd.DataFrame({0: [1]})) is None
+    assert charts.records(pd.DataFrame([[1, 2]], columns=["a", "a"])) is None
+    objects = pd.DataFrame({"o": pd.Series([np.int64(3), [None], pd.NaT], dtype=object)})
+    assert charts.records(objects) is None  # Python objects: Altair's own conversion
+
+
+def test_the_fast_records_are_what_charts_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = charts.records
+    monkeypatch.setattr(charts, "records", lambda frame: calls.append(frame) or real(frame))
+    chart = alt.Chart(pd.DataFrame({"a": [1, 2], "b": ["x", None]})).mark_bar()
+    assert ':[{"a":1,"b":"x"},{"a":2,"b":null}]' in chart_spec(chart)  # its dataset
+    assert len(calls) == 1
+    too_many = alt.Chart(pd.DataFrame({"a": range(5001)})).mark_bar()
+    with pytest.raises(alt.MaxRowsError):
+        chart_spec(too_many)
     with pytest.raises(ValueError, match="timedelta"):
         chart_spec(alt.Chart(pd.DataFrame({"wait": pd.to_timedelta([1], unit="h")})).mark_bar())
 

@@ -130,3 +130,26 @@ def test_the_app_offers_the_poster_as_a_download(workspace_copy: Path) -> None:
     data = link.value.split("base64,", 1)[1].split('"', 1)[0]
     assert base64.b64decode(data).startswith(b"%PDF")
     assert not button.disabled
+
+
+@pdf_tools
+def test_characters_xml_cannot_hold_are_left_out(workspace_copy: Path, tmp_path: Path) -> None:
+    config = workspace_copy / "workspace.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("name: Nordlys Home", 'name: "Nordlys\\vHome\\x01"'), "utf-8")
+    path = export_poster(workspace_copy, out=tmp_path / "odd.pdf")
+    assert "NordlysHome" in pdf_text(path)
+
+
+def test_a_drawing_failure_is_one_clear_line(
+    workspace_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import vl_convert
+
+    def broken(spec: object) -> str:
+        raise RuntimeError("a non-XML character")
+
+    monkeypatch.setattr(vl_convert, "vegalite_to_svg", broken)
+    page = Page(validate_parameters(workspace=str(workspace_copy), mode="report"))
+    with pytest.raises(CxError, match="the poster could not be drawn: RuntimeError: a non-XML"):
+        build_poster(page)
