@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -242,12 +241,6 @@ def test_detected_or_configured_encoding_and_repeated_ids(tmp_path: Path, encodi
     assert english(table.reports[0].warnings) == {"response_id appears more than once": (2, [2, 3])}
 
 
-def _settled(path: Path) -> None:
-    """Date a file back a minute, as a file not just written."""
-    stamp = path.stat().st_mtime - 60
-    os.utime(path, (stamp, stamp))
-
-
 def test_an_unchanged_file_is_loaded_once_per_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -256,7 +249,7 @@ def test_an_unchanged_file_is_loaded_once_per_process(
     ]
     folder = workspace(tmp_path, "\n".join(rows) + "\n")
     data = folder / "data" / "r.csv"
-    _settled(data)
+    monkeypatch.setattr(sources, "_SETTLED_NS", 0)  # as if written long ago
     loads = []
     real = sources._load_file
     monkeypatch.setattr(sources, "_load_file", lambda *a: loads.append(a) or real(*a))
