@@ -27,7 +27,6 @@ import signal
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -298,4 +297,4 @@ CHANGES = [
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
