@@ -137,8 +137,8 @@ def _chromium(pdf: bool) -> str | None:
     return find_chromium()
 
 
-#: Each notebook's run time relative to the others (in-process, demo workspace, measured with
-#: bench/bench_reports.py's notebooks): the longest start first, so none runs alone at the end.
+#: Each notebook's own work in seconds, measured on the demo workspace (after the imports): the
+#: longest start first, so that none runs alone at the end.
 _COST = {
     "00_overview": 0.6,
     "01_goals": 0.35,
