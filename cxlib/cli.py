@@ -42,19 +42,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="notebook name or number (repeatable; default: all)",
     )
-    report.add_argument(
-        "--period",
-        default="",
-        metavar="P",
-        help='"2026", "2026-Q3", "2026-09", "last-month", … (default: all data)',
-    )
-    report.add_argument("--segment", default="", metavar="D=V", help="e.g. region=Hamburg")
-    report.add_argument(
-        "--lang",
-        default="",
-        choices=["en", "de", "da"],
-        help="report language (default: the workspace's)",
-    )
+    _selection_arguments(report, "report")
     report.add_argument(
         "--by",
         action="append",
@@ -91,11 +79,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="the journey's id (needed when there are several)",
     )
-    poster.add_argument(
-        "--period", default="", metavar="P", help="measurements over P (default: all)"
-    )
-    poster.add_argument("--segment", default="", metavar="D=V", help="e.g. region=Hamburg")
-    poster.add_argument("--lang", default="", choices=["en", "de", "da"], help="poster language")
+    _selection_arguments(poster, "poster")
     poster.add_argument("--format", default="pdf", choices=["pdf", "svg"], help="default: pdf")
     poster.add_argument(
         "--out",
@@ -175,6 +159,23 @@ def _parser() -> argparse.ArgumentParser:
         help="serve without a token (only behind an authenticating proxy)",
     )
     return parser
+
+
+def _selection_arguments(parser: argparse.ArgumentParser, what: str) -> None:
+    """--period, --segment and --lang: which data a report or poster shows, in which language."""
+    parser.add_argument(
+        "--period",
+        default="",
+        metavar="P",
+        help='"2026", "2026-Q3", "2026-09", "last-month", … (default: all data)',
+    )
+    parser.add_argument("--segment", default="", metavar="D=V", help="e.g. region=Hamburg")
+    parser.add_argument(
+        "--lang",
+        default="",
+        choices=["en", "de", "da"],
+        help=f"{what} language (default: the workspace's)",
+    )
 
 
 def _who_argument(parser: argparse.ArgumentParser) -> None:
