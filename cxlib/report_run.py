@@ -15,7 +15,6 @@ import copy
 import multiprocessing
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -114,42 +113,42 @@ def execute(
     if kernel is not None:
         register_engine()
         engine = {"engine_name": ENGINE, "km": kernel.manager_for(cwd)}
-    with tempfile.TemporaryDirectory(prefix="cx-report-") as scratch:
-        output = Path(scratch) / f"{name}.ipynb"
-        try:
-            return papermill.execute_notebook(
-                str(source),
-                str(output),
-                parameters=parameters,
-                kernel_name=KERNEL_NAME,
-                execution_timeout=CELL_TIMEOUT,
-                progress_bar=False,
-                log_output=False,
-                cwd=str(cwd),
-                extra_arguments=_KERNEL_ARGUMENTS,
-                **engine,
-            )
-        except PapermillExecutionError as error:
-            if error.ename in _USER_ERRORS:
-                raise CxError(str(error.evalue)) from None
-            raise ReportError(
-                f"notebook {name} failed in cell {error.exec_count}: {error.ename}: {error.evalue}",
-                hint="This is a bug in the workbook; please report it with this line.",
-            ) from None
-        except CellTimeoutError:
-            if kernel is not None:
-                kernel.discard()  # still busy with the cell
-            raise ReportError(
-                f"notebook {name} took longer than {CELL_TIMEOUT} s in one cell and was stopped.",
-                hint="Check the size of the data files; report it if they are small.",
-            ) from None
-        except DeadKernelError:
-            if kernel is not None:
-                kernel.discard()
-            raise ReportError(
-                f"the Python kernel running notebook {name} died (out of memory?).",
-                hint="Check the machine's free memory and the size of the data files.",
-            ) from None
+    try:
+        # no output file: papermill would otherwise write the whole notebook again after
+        # every cell (26 times for the current-state page)
+        return papermill.execute_notebook(
+            str(source),
+            None,
+            parameters=parameters,
+            kernel_name=KERNEL_NAME,
+            execution_timeout=CELL_TIMEOUT,
+            progress_bar=False,
+            log_output=False,
+            cwd=str(cwd),
+            extra_arguments=_KERNEL_ARGUMENTS,
+            **engine,
+        )
+    except PapermillExecutionError as error:
+        if error.ename in _USER_ERRORS:
+            raise CxError(str(error.evalue)) from None
+        raise ReportError(
+            f"notebook {name} failed in cell {error.exec_count}: {error.ename}: {error.evalue}",
+            hint="This is a bug in the workbook; please report it with this line.",
+        ) from None
+    except CellTimeoutError:
+        if kernel is not None:
+            kernel.discard()  # still busy with the cell
+        raise ReportError(
+            f"notebook {name} took longer than {CELL_TIMEOUT} s in one cell and was stopped.",
+            hint="Check the size of the data files; report it if they are small.",
+        ) from None
+    except DeadKernelError:
+        if kernel is not None:
+            kernel.discard()
+        raise ReportError(
+            f"the Python kernel running notebook {name} died (out of memory?).",
+            hint="Check the machine's free memory and the size of the data files.",
+        ) from None
 
 
 def export_html(notebook: Any, *, title: str, page: TitlePage | None = None) -> tuple[str, str]:
@@ -219,12 +218,31 @@ def run_job(job: Job) -> Outcome:
 _worker_kernel: KeptKernel | None = None
 
 
-def _start_worker() -> None:
-    """Set up a worker process: skip the slow optional import (see _SLOW_OPTIONAL_MODULE) and
-    keep one kernel for all its jobs (:mod:`cxlib.report_kernel`)."""
+#: Environment variables giving the thread count of the numeric libraries a kernel may load
+#: (OpenBLAS, which numpy's wheels use, an MKL build, and OpenMP code).
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
+
+
+def _start_worker(threads: int) -> None:
+    """Set up a worker process: skip the slow optional import (see _SLOW_OPTIONAL_MODULE), keep
+    one kernel for all its jobs (:mod:`cxlib.report_kernel`) and give that kernel ``threads``
+    numeric-library threads.
+
+    Each worker's kernel already has a core of its own; left to itself, OpenBLAS starts one
+    thread per core in every kernel, so parallel kernels fight over the cores and its waiting
+    threads spin (measured on 2 cores: the current-state page's summary 1.1–1.7 s of CPU with
+    the default, 0.8–0.9 s with one thread). A value the user set is kept.
+    """
     global _worker_kernel
     sys.modules.setdefault(_SLOW_OPTIONAL_MODULE, None)  # type: ignore[arg-type]
+    for variable in THREAD_VARIABLES:
+        os.environ.setdefault(variable, str(threads))
     _worker_kernel = KeptKernel(KERNEL_NAME)
+
+
+def kernel_threads(workers: int) -> int:
+    """Numeric-library threads for each of ``workers`` parallel kernels: the cores they share."""
+    return max(1, available_cores() // max(1, workers))
 
 
 def available_cores() -> int:
@@ -282,7 +300,10 @@ def run_jobs(
     outcomes: dict[int, Outcome] = {}
     context = multiprocessing.get_context("spawn")  # no forked kernel sockets or event loops
     with concurrent.futures.ProcessPoolExecutor(
-        max_workers=count, mp_context=context, initializer=_start_worker
+        max_workers=count,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(kernel_threads(count),),
     ) as pool:
         by_cost = sorted(range(len(jobs)), key=lambda i: -jobs[i].cost)  # stable
         pending = iter(enumerate((i, jobs[i]) for i in by_cost))

@@ -151,3 +151,105 @@ def test_workers_shut_their_kernels_down_when_the_run_ends(
     assert _kernels() - before == set()
     # shut down by their workers, not left to notice their parent is gone: no connection files
     assert list(runtime.glob("*.json")) == []
+
+
+_THREADS = (
+    "import numpy\n"
+    "from threadpoolctl import threadpool_info\n"
+    "import os\n"
+    "print('threads', os.environ['OPENBLAS_NUM_THREADS'], *sorted({i['num_threads']"
+    " for i in threadpool_info() if i['internal_api'] == 'openblas'}))"
+)
+
+
+def _threads_printed(html: Path) -> str:
+    text = html.read_text(encoding="utf-8")
+    start = text.index("threads ")
+    return text[start : text.index("\n", start)].strip()
+
+
+def test_parallel_kernels_share_the_cores_instead_of_each_taking_them_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cxlib.report_index import now_in
+    from cxlib.report_page import TitlePage
+
+    source = notebook(tmp_path, "threads", _THREADS)
+    page = TitlePage("t", "", "", "en", now_in("UTC"))
+    for variable in report_run.THREAD_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    cores = report_run.available_cores()
+    monkeypatch.setattr(report_run, "available_cores", lambda: 4)  # workers are spawned: 4 is
+    assert report_run.kernel_threads(2) == 2  # what this process computes for them
+    assert report_run.kernel_threads(8) == 1
+    jobs = [
+        report_run.Job(f"n{i}", PARAMETERS, tmp_path, tmp_path / f"n{i}.html", page, source=source)
+        for i in range(2)
+    ]
+    outcomes = report_run.run_jobs(jobs, workers=2)
+    assert all(o.ok for o in outcomes), [o.error for o in outcomes]
+    # the variable says 2; OpenBLAS runs at most one thread per core of this machine
+    running = min(2, cores)
+    assert {_threads_printed(o.job.html) for o in outcomes} == {f"threads 2 {running}"}
+
+
+def test_a_thread_count_the_user_set_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cxlib.report_index import now_in
+    from cxlib.report_page import TitlePage
+
+    source = notebook(tmp_path, "threads", _THREADS)
+    page = TitlePage("t", "", "", "en", now_in("UTC"))
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+    monkeypatch.setattr(report_run, "available_cores", lambda: 4)  # left alone: 4
+    job = report_run.Job("n", PARAMETERS, tmp_path, tmp_path / "n.html", page, source=source)
+    (outcome,) = report_run.run_jobs([job], workers=1)
+    assert outcome.ok, outcome.error
+    assert _threads_printed(job.html) == "threads 1 1"
+
+
+def test_the_reset_skips_ipythons_full_garbage_collections(
+    tmp_path: Path, kept: KeptKernel
+) -> None:
+    count = notebook(
+        tmp_path,
+        "count",
+        "import gc, sys\n"
+        "sys.cx_full = []\n"
+        "gc.callbacks.append(lambda phase, info: sys.cx_full.append(1)"
+        " if phase == 'start' and info['generation'] == 2 else None)",
+    )
+    execute("count", PARAMETERS, cwd=tmp_path, source=count, kernel=kept)
+    check = notebook(
+        tmp_path, "check", "import gc, sys\nprint(len(sys.cx_full), gc.collect.__module__)"
+    )
+    out = printed(execute("check", PARAMETERS, cwd=tmp_path, source=check, kernel=kept))
+    assert out == ["0 gc"]  # none during the reset, and gc.collect is the real one again
+
+
+def test_a_page_freezes_the_imports_once_in_a_kernel_and_never_elsewhere(
+    tmp_path: Path, kept: KeptKernel, demo_workspace: Path
+) -> None:
+    import gc
+
+    start = (
+        "import gc\nfrom cxlib.page import start\n"
+        f"page = start(workspace={str(demo_workspace)!r}, period='', segment='', language='en',"
+        " mode='report', title='page.goals.title')\n"
+        "print(gc.get_freeze_count())"
+    )
+    source = notebook(tmp_path, "start", start)
+    first = int(printed(execute("start", PARAMETERS, cwd=tmp_path, source=source, kernel=kept))[-1])
+    again = int(printed(execute("start", PARAMETERS, cwd=tmp_path, source=source, kernel=kept))[-1])
+    assert first > 10_000  # pandas, Altair and cxlib are frozen
+    # not frozen again (that would add the first page's leftovers): only deaths lower it
+    assert again <= first
+    before = gc.get_freeze_count()
+    from cxlib.page import start as start_here
+
+    start_here(
+        workspace=str(demo_workspace), period="", segment="", language="en", mode="report",
+        title="page.goals.title",
+    )  # fmt: skip
+    assert gc.get_freeze_count() == before  # not in a kernel
