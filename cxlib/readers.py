@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
@@ -119,13 +120,8 @@ def sniff_quoting(text: str, delimiter: str) -> bool:
     delimiter or line end) or is doubled; one with ordinary characters on both sides (``sagte
     "ja" und``) shows a file written without quoting (e.g. GermEval's TSV).
     """
-    edges = {delimiter, "\n", "\r", '"', ""}
-    for position in (i for i, c in enumerate(text) if c == '"'):
-        before = text[position - 1] if position else ""
-        after = text[position + 1] if position + 1 < len(text) else ""
-        if before not in edges and after not in edges:
-            return False
-    return True
+    ordinary = f'[^{re.escape(delimiter)}\n\r"]'  # neither an edge nor another quote
+    return re.search(f'{ordinary}"{ordinary}', text) is None
 
 
 def read_delimited(

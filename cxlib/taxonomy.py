@@ -216,16 +216,27 @@ def _read_cached(path: Path, identity: tuple[int, ...]) -> _Read:
 
 
 def _read_file(path: Path) -> _Read:
-    """Read and validate a taxonomy file."""
+    """Read and validate a taxonomy file.
+
+    The file is parsed first with ruamel's safe loader (its C parser: 2.6–3.1 ms for a
+    built-in taxonomy, against 18–23 ms in round-trip mode); that keeps no line numbers, so a
+    file with a problem is parsed again in round-trip mode, whose error names the line.
+    """
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError
 
     try:
-        document = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise WorkspaceError(
             "theme taxonomy file not found.", file=path, hint="Check the path under 'themes'."
         ) from None
+    try:
+        return _validated(YAML(typ="safe").load(text), path)
+    except (MarkedYAMLError, WorkspaceError):
+        pass  # read again below, keeping line numbers, to name the line at fault
+    try:
+        document = YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise WorkspaceError(
@@ -234,6 +245,12 @@ def _read_file(path: Path) -> _Read:
             line=None if mark is None else mark.line + 1,
             hint="Check indentation and quoting (quote terms that start with '*').",
         ) from None
+    return _validated(document, path)
+
+
+def _validated(document: Any, path: Path) -> _Read:
+    """The taxonomy of a parsed file; a WorkspaceError naming the line when ``document`` is a
+    round-trip one."""
 
     def fail(message: str, key: str, node: Any, part: Any, hint: str) -> WorkspaceError:
         line = None

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cxlib.errors import DataError
 from cxlib.readers import detect_encoding, read_delimited, sniff_delimiter, sniff_quoting
@@ -27,6 +29,25 @@ def test_delimiter(text: str, expected: str) -> None:
 def test_quoting() -> None:
     assert sniff_quoting('a,b\n1,"x, ""y"""\n', ",")
     assert not sniff_quoting('a\tb\n1\tDer Zug war "pünktlich"\n', "\t")
+
+
+def _quoting_by_hand(text: str, delimiter: str) -> bool:
+    """The rule of sniff_quoting, quote by quote: False when a quote has an ordinary
+    character on both sides."""
+    edges = {delimiter, "\n", "\r", '"', ""}
+    for position, char in enumerate(text):
+        if char != '"':
+            continue
+        before = text[position - 1] if position else ""
+        after = text[position + 1] if position + 1 < len(text) else ""
+        if before not in edges and after not in edges:
+            return False
+    return True
+
+
+@given(st.text(alphabet='ab ,;|\t\n\r"ü]^-\\', max_size=40), st.sampled_from([",", ";", "\t", "|"]))
+def test_quoting_follows_the_rule_quote_by_quote(text: str, delimiter: str) -> None:
+    assert sniff_quoting(text, delimiter) == _quoting_by_hand(text, delimiter)
 
 
 @pytest.mark.parametrize(

@@ -117,6 +117,22 @@ def test_bad_yaml_names_file_and_line(tmp_path, text: str, line: int | None, mat
         assert info.value.line is not None
 
 
+@pytest.mark.parametrize("language", ["en", "de", "da"])
+def test_the_fast_read_of_a_taxonomy_gives_what_the_line_keeping_read_gives(language: str) -> None:
+    from ruamel.yaml import YAML
+
+    from cxlib import taxonomy
+    from cxlib.resources import templates_dir
+
+    path = templates_dir() / "themes" / f"{language}.yaml"
+    text = path.read_text(encoding="utf-8")
+    fast = YAML(typ="safe")
+    assert fast.Parser.__name__ == "CParser"  # ruamel.yaml.clib, a dependency, is used
+    assert taxonomy._validated(fast.load(text), path) == taxonomy._validated(
+        YAML(typ="rt").load(text), path
+    )
+
+
 def test_theme_impact_against_hand_computation() -> None:
     frame = pd.DataFrame(
         {
