@@ -122,8 +122,10 @@ def app_command(
         "--VoilaConfiguration.allow_theme_override=NO",
         "--VoilaConfiguration.classic_tree=True",
         f"--VoilaConfiguration.preheat_kernel={pool_size > 0}",
-        "--MappingKernelManager.cull_idle_timeout=3600",
-        "--MappingKernelManager.cull_interval=300",
+        # a kernel nobody is connected to any more is stopped after 10 idle minutes (each
+        # holds the workspace's data: ~0.23 GB for the demo); an open tab keeps its kernel
+        "--MappingKernelManager.cull_idle_timeout=600",
+        "--MappingKernelManager.cull_interval=60",
     ]  # fmt: skip
     # with a token: Voila's identity provider reads it from JUPYTER_TOKEN; without: say so
     argv.append("--Voila.auto_token=True" if token else "--Voila.token=")
@@ -256,6 +258,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     from traitlets.config import Config
     from voila.app import Voila
 
+    from cxlib.kernel_channels import bound_channel_waits
+
+    bound_channel_waits()  # else a preheated overview can hang (see cxlib.kernel_channels)
     config = Config()
     config.VoilaConfiguration.page_config_hook = page_config_hook
     config.VoilaKernelManager.kernel_pools_config = kernel_pools(

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from cxlib.errors import CxError
+from cxlib.kernel_channels import bound_channel_waits
 from cxlib.params import REPORT_ENV
 from cxlib.report_kernel import ENGINE, KeptKernel, register_engine
 from cxlib.report_page import TitlePage, anchor_notebook, page_resources
@@ -235,6 +236,7 @@ def _start_worker(threads: int) -> None:
     """
     global _worker_kernel
     sys.modules.setdefault(_SLOW_OPTIONAL_MODULE, None)  # type: ignore[arg-type]
+    bound_channel_waits()  # a lost wakeup would otherwise wait for the cell timeout
     for variable in THREAD_VARIABLES:
         os.environ.setdefault(variable, str(threads))
     _worker_kernel = KeptKernel(KERNEL_NAME)
